@@ -41,7 +41,7 @@ class ThinkLogitProcessor(LogitsProcessor):
         self._prompt_length = 0
 
     def _next_logits(self, model, cache: DynamicCache, new_ids: torch.Tensor) -> torch.Tensor:
-        out = model(input_ids=new_ids.to(model.device), past_key_values=cache, use_cache=True, logits_to_keep=1)
+        out = model(input_ids=new_ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
         return out.logits[:, -1, :]
 
     @torch.no_grad()

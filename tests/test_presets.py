@@ -1,0 +1,73 @@
+"""Loading through presets: local folders via from_pretrained, bitsandbytes nf4 on CPU."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from conftest import make_trio
+from thinklogit_app.engine import DecodeSettings, run_to_end
+from thinklogit_app.presets import Preset, PresetError, get_preset, load_trio, loadable, read_presets
+
+
+@pytest.fixture(scope="module")
+def saved_preset(tmp_path_factory) -> Preset:
+    folder = tmp_path_factory.mktemp("trio")
+    trio = make_trio(target_pad=8)
+    for role in ("target", "guider", "base"):
+        getattr(trio, role).save_pretrained(folder / role)
+        trio.tokenizer.save_pretrained(folder / role)
+    return Preset(name="saved", target=str(folder / "target"), guider=str(folder / "guider"),
+                  base=str(folder / "base"))
+
+
+def test_local_preset_loads_and_decodes_like_the_models_it_was_saved_from(saved_preset):
+    loaded = load_trio(saved_preset)
+    settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0, max_new_tokens=12, repeat_limit=0)
+    original = make_trio(target_pad=8)
+    assert run_to_end(loaded, "Q:12+34\n", settings)["guided"].ids == \
+        run_to_end(original, "Q:12+34\n", settings)["guided"].ids
+    assert loaded.info["quantization"] == {"target": "none", "guider": "none", "base": "none"}
+    assert loaded.info["memory_bytes"] > 0
+
+
+def test_nf4_target_loads_and_decodes_on_cpu(saved_preset):
+    loaded = load_trio(saved_preset, quantization={"target": "4bit"})
+    assert "Linear4bit" in type(loaded.target.model.layers[0].self_attn.q_proj).__name__
+    assert loaded.target.model.layers[0].self_attn.q_proj.weight.quant_type == "nf4"
+    settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0, max_new_tokens=8, repeat_limit=0)
+    streams = run_to_end(loaded, "Q:12+34\n", settings)
+    assert len(streams["guided"].ids) >= 1 and streams["guided"].records[0].target_prob > 0
+    assert loaded.info["memory_bytes"] < load_trio(saved_preset).info["memory_bytes"]
+
+
+def test_unknown_preset_and_quantization_are_refused_clearly(saved_preset):
+    with pytest.raises(PresetError, match="unknown preset 'nope': choose one of"):
+        get_preset("nope")
+    with pytest.raises(PresetError, match="unknown quantization '3bit'"):
+        load_trio(saved_preset, quantization={"target": "3bit"})
+
+
+def test_hub_preset_not_cached_says_so():
+    hub = [p for p in read_presets() if p.requires_gpu]
+    assert hub, "the presets file lists real hub presets"
+    for preset in hub:
+        ok, why = loadable(preset)
+        assert not ok and ("GPU" in why or "cache" in why)
+    if not torch.cuda.is_available():
+        with pytest.raises(PresetError, match="needs a CUDA GPU"):
+            load_trio(hub[0].name)
+
+
+def test_missing_hub_model_fails_with_a_clear_message(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    preset = Preset(name="ghost", target="nobody/not-a-model", guider="nobody/not-a-model", base="nobody/not-a-model")
+    with pytest.raises(PresetError, match="cannot load the tokenizer of 'nobody/not-a-model'"):
+        load_trio(preset, device="cpu")
+
+
+def test_presets_file_is_valid():
+    data = json.loads(open(__file__.replace("tests/test_presets.py", "assets/presets.json")).read())
+    names = [p["name"] for p in data["presets"]]
+    assert data["default"] in names and len(names) == len(set(names))

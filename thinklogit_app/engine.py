@@ -1,0 +1,290 @@
+"""Side-by-side decoding: the target alone (baseline) and the target under ThinkLogit
+(guided), KV-cached, step by step, with a per-token trace of the guided stream.
+
+One step = one batched target forward for both streams (they always have equal
+length), plus one guider and one base forward for the guided stream, optionally
+overlapped with the target pass (threads, and CUDA streams on a GPU).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from typing import Iterator
+
+import torch
+from transformers import DynamicCache
+
+from .arithmetic import AlphaSchedule, common_vocab
+from .sampling import choose_next, make_warpers, validate_sampling
+from .trace import BaselineToken, StepTrace, TokenTexts, trace_numbers, unpack_trace
+
+STREAMS = ("baseline", "guided")
+STOP_REASONS = ("eos", "max_new_tokens", "repetition", "cancelled")
+
+
+@dataclass
+class DecodeSettings:
+    """How to decode. Defaults are the paper's (alpha 1 after a 100-token warm-up,
+    temperature 0.6, top-p 0.95); presets override them (the tiny trio decodes greedily)."""
+
+    alpha: float = 1.0
+    schedule: str = "warmup:100"
+    temperature: float = 0.6
+    top_p: float = 0.95
+    max_new_tokens: int = 512
+    seed: int = 0
+    repeat_limit: int = 10  # stop after this many identical tokens in a row; 0 = never
+    trace: bool = True
+    top_k: int = 5  # entries per top-k table in the trace
+
+    def validate(self) -> None:
+        self.alpha_schedule()
+        validate_sampling(self.temperature, self.top_p)
+        if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
+            raise ValueError(f"max new tokens must be a positive integer, got {self.max_new_tokens!r}")
+        if self.repeat_limit < 0 or self.top_k < 1:
+            raise ValueError("repeat limit must be >= 0 and top-k >= 1")
+
+    def alpha_schedule(self) -> AlphaSchedule:
+        return AlphaSchedule.parse(self.schedule, self.alpha)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class StreamState:
+    """What one stream has produced so far."""
+
+    name: str
+    tokenizer: object = field(repr=False)
+    ids: list[int] = field(default_factory=list)
+    records: list = field(default_factory=list)  # BaselineToken or StepTrace per token (when tracing)
+    stop_reason: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    finished: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.stop_reason is not None
+
+    @property
+    def text(self) -> str:
+        return self.tokenizer.decode(self.ids, skip_special_tokens=True)
+
+    @property
+    def tokens_per_second(self) -> float:
+        elapsed = (self.finished or time.perf_counter()) - self.started
+        return len(self.ids) / elapsed if elapsed > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        out = {"ids": list(self.ids), "text": self.text, "stop_reason": self.stop_reason,
+               "tokens_per_second": round(self.tokens_per_second, 2)}
+        key = "trace" if self.name == "guided" else "tokens"
+        out[key] = [r.to_dict() for r in self.records]
+        return out
+
+
+@dataclass
+class DecodeStep:
+    """Yielded once per decoding step: the tokens this step added (None for a stream
+    that is finished or not run) and both streams' accumulated state."""
+
+    step: int
+    baseline_token: BaselineToken | None
+    guided_token: StepTrace | None
+    baseline: StreamState | None
+    guided: StreamState | None
+
+
+class _Forward:
+    """One cached next-token forward per model; guider and base can run on worker threads."""
+
+    def __init__(self, overlap: bool):
+        self.overlap = overlap
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="thinklogit") if overlap else None
+        self.streams: dict[int, object] = {}
+
+    @staticmethod
+    def logits(model, ids: torch.Tensor, cache: DynamicCache) -> torch.Tensor:
+        out = model(input_ids=ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
+        return out.logits[:, -1, :].float()
+
+    def _on_side_stream(self, model, ids, cache):
+        device = model.device
+        if device.type != "cuda":
+            return self.logits(model, ids, cache)
+        stream = self.streams.setdefault(id(model), torch.cuda.Stream(device=device))
+        stream.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(stream):
+            result = self.logits(model, ids, cache)
+        torch.cuda.current_stream(device).wait_stream(stream)
+        return result
+
+    def run(self, target_job, side_jobs):
+        """(target logits, [side logits...]); side jobs overlap the target pass when enabled."""
+        if not self.overlap or not side_jobs:
+            return self.logits(*target_job), [self.logits(*job) for job in side_jobs]
+        futures = [self.pool.submit(self._on_side_stream, *job) for job in side_jobs]
+        target_logits = self.logits(*target_job)
+        return target_logits, [f.result() for f in futures]
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+
+def default_overlap(trio) -> bool:
+    """Overlap the guider pair with the target on a GPU; on a CPU the cores are already
+    shared by the target's own threads, and measured overlap does not pay (see bench)."""
+    return trio.target.device.type == "cuda"
+
+
+def _stop_reason(ids: list[int], eos_ids: set[int], settings: DecodeSettings) -> str | None:
+    if ids[-1] in eos_ids:
+        return "eos"
+    limit = settings.repeat_limit
+    if limit and len(ids) >= limit and len(set(ids[-limit:])) == 1:
+        return "repetition"
+    if len(ids) >= settings.max_new_tokens:
+        return "max_new_tokens"
+    return None
+
+
+def encode_prompt(trio, prompt: str, max_new_tokens: int) -> torch.Tensor:
+    """The prompt as a (1, length) id tensor; a clear error when it is empty or too long."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError("the prompt is empty: type a question")
+    ids = trio.tokenizer(prompt, return_tensors="pt").input_ids
+    limit = trio.max_positions
+    if limit is not None and ids.shape[1] + max_new_tokens > limit:
+        raise ValueError(
+            f"the prompt has {ids.shape[1]} tokens and {max_new_tokens} new tokens were asked for, "
+            f"but the target handles at most {limit} positions: shorten the prompt or lower max new tokens"
+        )
+    return ids
+
+
+def _mark_cancelled(cancel, live, state) -> None:
+    for name in live:
+        st = state[name]
+        if cancel is not None and cancel.is_set() and not st.done:
+            st.stop_reason = "cancelled"
+        if st.done and st.finished is None:
+            st.finished = time.perf_counter()
+
+
+@torch.inference_mode()
+def decode(
+    trio,
+    prompt: str,
+    settings: DecodeSettings | None = None,
+    streams: tuple[str, ...] = STREAMS,
+    cancel: threading.Event | None = None,
+    overlap: bool | None = None,
+) -> Iterator[DecodeStep]:
+    """Decode `prompt` as the baseline and/or the guided stream, one step per yield.
+
+    The target runs ONE forward per step for all live streams (a batch of rows of
+    equal length); a finished stream's row is dropped from the target's cache and the
+    other stream goes on. `cancel.set()` stops every stream before its next step.
+    """
+    settings = settings or DecodeSettings()
+    settings.validate()
+    if not streams or any(s not in STREAMS for s in streams):
+        raise ValueError(f"streams must be a non-empty subset of {STREAMS}, got {streams}")
+    streams = tuple(s for s in STREAMS if s in streams)
+    schedule = settings.alpha_schedule()
+    eos_ids = trio.eos_ids
+    prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
+    forward = _Forward(default_overlap(trio) if overlap is None else overlap)
+    texts = TokenTexts(trio.tokenizer)
+    warpers = make_warpers(settings.temperature, settings.top_p)
+    target_device = trio.target.device
+
+    state = {s: StreamState(s, trio.tokenizer) for s in streams}
+    generators = {}
+    for s in streams:  # one generator per stream, same seed: at alpha 0 both sample alike
+        generators[s] = torch.Generator(device=target_device).manual_seed(settings.seed)
+
+    target_cache = DynamicCache()
+    guided = "guided" in streams
+    side_caches = (DynamicCache(), DynamicCache()) if guided else ()
+    side_jobs = [(m, prompt_ids, c) for m, c in zip((trio.guider, trio.base), side_caches)]
+    try:
+        target_logits, side_logits = forward.run((trio.target, prompt_ids, target_cache), side_jobs)
+        if len(streams) == 2:  # both rows share the prompt's prefill
+            target_cache.batch_repeat_interleave(2)
+            target_logits = target_logits.expand(2, -1)
+        live = list(streams)  # row i of the target batch belongs to live[i]
+        width = None
+        step = 0
+        while True:
+            new_tokens: dict[str, object] = {}
+            next_ids = {}
+            for row, name in enumerate(live):
+                t_row = target_logits[row : row + 1]
+                if name == "baseline":
+                    token = choose_next(t_row, settings.temperature, warpers, prompt_ids, generators[name])
+                    record = None
+                    if settings.trace:
+                        prob = torch.softmax(t_row, dim=-1)[0, token].item()
+                        record = BaselineToken(step, int(token), texts[int(token)], prob)
+                else:
+                    g_logits, b_logits = (x.to(target_device) for x in side_logits)
+                    width = width or common_vocab(t_row.shape[-1], g_logits.shape[-1], b_logits.shape[-1])
+                    alpha = schedule.at(step)
+                    guided_logits = t_row.clone()
+                    delta = alpha * (g_logits[:, :width] - b_logits[:, :width])
+                    guided_logits[:, :width] += delta
+                    token = choose_next(guided_logits, settings.temperature, warpers, prompt_ids, generators[name])
+                    record = None
+                    if settings.trace:
+                        numbers = trace_numbers(t_row[0], delta[0], guided_logits[0], token[0], settings.top_k)
+                        record = unpack_trace(step, alpha, numbers.tolist(), texts)
+                token_id = int(token)
+                st = state[name]
+                st.ids.append(token_id)
+                if record is not None:
+                    st.records.append(record)
+                new_tokens[name] = record
+                next_ids[name] = token_id
+                st.stop_reason = _stop_reason(st.ids, eos_ids, settings)
+            _mark_cancelled(cancel, live, state)
+            yield DecodeStep(step, new_tokens.get("baseline"), new_tokens.get("guided"),
+                             state.get("baseline"), state.get("guided"))
+            _mark_cancelled(cancel, live, state)  # a Stop pressed while the consumer handled this step
+            keep = [row for row, name in enumerate(live) if not state[name].done]
+            if not keep:
+                return
+            if len(keep) < len(live):
+                target_cache.batch_select_indices(torch.tensor(keep, device=target_device))
+                live = [live[row] for row in keep]
+            target_ids = torch.tensor([[next_ids[name]] for name in live])
+            jobs = []
+            if "guided" in live:
+                if next_ids["guided"] >= width:
+                    raise ValueError(
+                        f"the guided stream picked id {next_ids['guided']}, a row beyond the {width} ids the "
+                        "guider and base share with the target (a padding row): these models cannot go on"
+                    )
+                guided_ids = torch.tensor([[next_ids["guided"]]])
+                jobs = [(m, guided_ids, c) for m, c in zip((trio.guider, trio.base), side_caches)]
+            target_logits, new_side = forward.run((trio.target, target_ids, target_cache), jobs)
+            if jobs:
+                side_logits = new_side
+            step += 1
+    finally:
+        forward.close()
+
+
+def run_to_end(trio, prompt: str, settings: DecodeSettings | None = None, streams=STREAMS,
+               cancel: threading.Event | None = None, overlap: bool | None = None) -> dict[str, StreamState]:
+    """Decode to the end and return the final state of each stream."""
+    last = None
+    for last in decode(trio, prompt, settings, streams, cancel, overlap):
+        pass
+    return {name: getattr(last, name) for name in streams}

@@ -1,0 +1,194 @@
+"""Held-out evaluation of a trio: greedy pass@1 of target, base, guider and ThinkLogit.
+
+Prompts of equal token length are decoded together with `model.generate` (no padding
+needed); ThinkLogit runs as a `ThinkLogitProcessor` inside the target's `generate`.
+
+Columns: target / base / guider alone, ThinkLogit at each alpha of the sweep and at
+each extra schedule (e.g. the paper's warm-up), and ThinkLogit with each extra guider
+(`extra_guiders={"thinklogit-dpo": model}`: same base, same default alpha).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import torch
+
+from .arithmetic import AlphaSchedule
+from .grading import extract_answer, is_correct
+from .processor import ThinkLogitProcessor
+
+Progress = Callable[[int, int], None]
+_STEP_LINE = re.compile(r"^(?!A:|Q:).*=", re.MULTILINE)  # a worked line that is not the answer
+
+
+@dataclass
+class EvalItem:
+    prompt: str
+    answer: str
+
+
+@dataclass
+class ColumnResult:
+    """One way of decoding (a model alone, or ThinkLogit with given settings) over all items."""
+
+    name: str
+    accuracy: float
+    step_lines_share: float
+    outputs: list[str] = field(default_factory=list)
+    correct: list[bool] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class EvalResult:
+    preset: str
+    n: int
+    alpha: float  # the alpha of the "thinklogit" column
+    columns: dict[str, ColumnResult]
+    alpha_sweep: dict[str, float]
+    schedules: dict[str, float]
+    seconds: float
+
+    @property
+    def accuracy(self) -> dict[str, float]:
+        names = ["target", "base", "guider", "thinklogit"] + [n for n in self.columns if n.startswith("thinklogit-")]
+        return {name: self.columns[name].accuracy for name in names if name in self.columns}
+
+    @property
+    def step_lines_share(self) -> float:
+        return self.columns["thinklogit"].step_lines_share
+
+    def to_json(self) -> dict:
+        """The `eval --json` shape of INTERFACES.md, plus per-column step-line shares."""
+        return {
+            "preset": self.preset,
+            "n": self.n,
+            "alpha": self.alpha,
+            "accuracy": self.accuracy,
+            "alpha_sweep": self.alpha_sweep,
+            "schedules": self.schedules,
+            "step_lines_share": self.step_lines_share,
+            "step_lines": {name: c.step_lines_share for name, c in self.columns.items()},
+            "seconds": round(self.seconds, 1),
+        }
+
+    def table(self) -> str:
+        rows = [("target alone", "target"), ("base alone", "base"), ("guider alone", "guider")]
+        rows += [(f"ThinkLogit alpha {a}", f"alpha={a}") for a in self.alpha_sweep]
+        rows += [(f"ThinkLogit alpha {self.alpha} {s}", f"schedule={s}") for s in self.schedules]
+        rows += [(name, name) for name in self.columns if name.startswith("thinklogit-")]
+        lines = [f"preset {self.preset}, {self.n} held-out problems, greedy", "",
+                 "| decoding | accuracy | outputs with step lines |", "|---|---|---|"]
+        for label, key in rows:
+            column = self.columns[key]
+            lines.append(f"| {label} | {column.accuracy:.3f} | {column.step_lines_share:.0%} |")
+        return "\n".join(lines)
+
+
+def has_step_lines(text: str) -> bool:
+    return bool(_STEP_LINE.search(text))
+
+
+def _sweep_key(alpha: float) -> str:
+    return f"{alpha:g}"
+
+
+def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, *, guider=None, base=None,
+                    schedule: AlphaSchedule | None = None, batch_size: int = 128,
+                    on_batch: Callable[[int], None] | None = None) -> list[str]:
+    """Greedy completions (prompt excluded, specials dropped), batched by prompt token length.
+
+    With `guider` and `base`, decodes ThinkLogit: target + alpha * (guider - base).
+    """
+    encoded = [tokenizer(p).input_ids for p in prompts]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, ids in enumerate(encoded):
+        groups[len(ids)].append(i)
+    eos = model.generation_config.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    outputs: list[str] = [""] * len(prompts)
+    for indices in groups.values():
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start:start + batch_size]
+            ids = torch.tensor([encoded[i] for i in chunk], device=model.device)
+            processors = [ThinkLogitProcessor(guider, base, schedule)] if guider is not None else []
+            with torch.no_grad():
+                generated = model.generate(
+                    input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
+                    do_sample=False, eos_token_id=eos, pad_token_id=pad, logits_processor=processors,
+                )
+            for row, i in enumerate(chunk):
+                outputs[i] = tokenizer.decode(generated[row, ids.shape[1]:], skip_special_tokens=True)
+            if on_batch:
+                on_batch(len(chunk))
+    return outputs
+
+
+def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=(0.5, 1.0, 1.5, 2.0),
+             alpha: float = 1.0, schedules=("warmup:100",), extra_guiders: dict | None = None,
+             max_new_tokens: int = 96, preset: str = "", batch_size: int = 128,
+             progress: Progress | None = None) -> EvalResult:
+    """Greedy pass@1 of every column over `items`. `progress(done, total)` counts decoded items."""
+    if not items:
+        raise ValueError("no evaluation items: give at least one prompt with its answer")
+    alphas = list(dict.fromkeys(float(a) for a in alphas))
+    extra_guiders = extra_guiders or {}
+    runs: list[tuple[str, object, dict]] = [
+        ("target", target, {}), ("base", base, {}), ("guider", guider, {}),
+    ]
+    for a in sorted(set(alphas) | {alpha}):
+        runs.append((f"alpha={_sweep_key(a)}", target, {"guider": guider, "base": base, "schedule": AlphaSchedule(alpha=a)}))
+    for spec in schedules:
+        runs.append((f"schedule={spec}", target, {"guider": guider, "base": base, "schedule": AlphaSchedule.parse(spec, alpha)}))
+    for name, extra in extra_guiders.items():
+        if not name.startswith("thinklogit-"):
+            raise ValueError(f"extra guider names must start with 'thinklogit-', got {name!r}")
+        runs.append((name, target, {"guider": extra, "base": base, "schedule": AlphaSchedule(alpha=alpha)}))
+
+    total, done = len(runs) * len(items), 0
+    prompts = [item.prompt for item in items]
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+
+    started = time.time()
+    columns: dict[str, ColumnResult] = {}
+    for name, model, kwargs in runs:
+        t0 = time.time()
+        outputs = generate_greedy(model, tokenizer, prompts, max_new_tokens, batch_size=batch_size, on_batch=advance, **kwargs)
+        correct = [is_correct(text, item.answer) for text, item in zip(outputs, items)]
+        columns[name] = ColumnResult(
+            name=name, accuracy=sum(correct) / len(items),
+            step_lines_share=sum(map(has_step_lines, outputs)) / len(items),
+            outputs=outputs, correct=correct, seconds=time.time() - t0,
+        )
+    columns["thinklogit"] = columns[f"alpha={_sweep_key(alpha)}"]
+    return EvalResult(
+        preset=preset, n=len(items), alpha=alpha, columns=columns,
+        alpha_sweep={_sweep_key(a): columns[f"alpha={_sweep_key(a)}"].accuracy for a in alphas},
+        schedules={spec: columns[f"schedule={spec}"].accuracy for spec in schedules},
+        seconds=time.time() - started,
+    )
+
+
+def held_out_items(task: str, n: int, examples: list[dict] | None = None) -> list[EvalItem]:
+    """The evaluation set of a preset's task: generated held-out problems for the tiny
+    `sums` task; the preset's example prompts (with reference answers) otherwise."""
+    if task == "sums":
+        from .organism import task as sums
+
+        return [EvalItem(sums.make_prompt(p), sums.reference_answer(p)) for p in sums.held_out_problems(n)]
+    items = [EvalItem(e["prompt"], str(e["answer"])) for e in (examples or []) if "answer" in e]
+    if not items:
+        raise ValueError(f"task {task!r} has no held-out generator and the preset lists no examples with answers")
+    return items[:n]
