@@ -61,7 +61,9 @@ def test_hub_preset_not_cached_says_so():
 
 
 def test_missing_hub_model_fails_with_a_clear_message(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # no network wait in tests
     preset = Preset(name="ghost", target="nobody/not-a-model", guider="nobody/not-a-model", base="nobody/not-a-model")
     with pytest.raises(PresetError, match="cannot load the tokenizer of 'nobody/not-a-model'"):
         load_trio(preset, device="cpu")

@@ -39,6 +39,7 @@ class DecodeSettings:
     repeat_limit: int = 10  # stop after this many identical tokens in a row; 0 = never
     trace: bool = True
     top_k: int = 5  # entries per top-k table in the trace
+    ignore_eos: bool = False  # benchmarks: always decode max_new_tokens
 
     def validate(self) -> None:
         self.alpha_schedule()
@@ -115,12 +116,13 @@ class _Forward:
 
     def _on_side_stream(self, model, ids, cache):
         device = model.device
-        if device.type != "cuda":
-            return self.logits(model, ids, cache)
-        stream = self.streams.setdefault(id(model), torch.cuda.Stream(device=device))
-        stream.wait_stream(torch.cuda.current_stream(device))
-        with torch.cuda.stream(stream):
-            result = self.logits(model, ids, cache)
+        with torch.inference_mode():  # grad mode is per thread: the worker needs its own
+            if device.type != "cuda":
+                return self.logits(model, ids, cache)
+            stream = self.streams.setdefault(id(model), torch.cuda.Stream(device=device))
+            stream.wait_stream(torch.cuda.current_stream(device))
+            with torch.cuda.stream(stream):
+                result = self.logits(model, ids, cache)
         torch.cuda.current_stream(device).wait_stream(stream)
         return result
 
@@ -198,7 +200,7 @@ def decode(
         raise ValueError(f"streams must be a non-empty subset of {STREAMS}, got {streams}")
     streams = tuple(s for s in STREAMS if s in streams)
     schedule = settings.alpha_schedule()
-    eos_ids = trio.eos_ids
+    eos_ids = set() if settings.ignore_eos else trio.eos_ids
     prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
     forward = _Forward(default_overlap(trio) if overlap is None else overlap)
     texts = TokenTexts(trio.tokenizer)

@@ -175,6 +175,10 @@ def load_trio(name: str | None = None, quantization: dict | None = None, guider:
     if preset.requires_gpu and device != "cuda":
         raise PresetError(f"preset {preset.name!r} needs a CUDA GPU; this machine has none: use the embedded preset")
     paths = {role: preset.path_of(ref) for role, ref in refs.items()}
+    missing = [ref for ref in refs.values() if local_path(ref) is not None and not local_path(ref).is_dir()]
+    if missing:
+        raise PresetError(f"missing model folder(s) {', '.join(missing)}: "
+                          "rebuild them with `python -m thinklogit_app organism train`")
     tokenizers = {role: load_tokenizer(paths[role]) for role in ROLES}
     models = {role: load_model(paths[role], modes[role], device) for role in ROLES}
     trio = Trio.checked(models["target"], models["guider"], models["base"], tokenizers["target"],

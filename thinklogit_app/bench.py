@@ -1,0 +1,144 @@
+"""`bench`: ms per generated token of the engine against its baselines, in ONE process
+on the same models, and the ratios that say what the engine costs.
+
+(a) target-only `model.generate` greedy; (b) the raw floor: one cached forward of the
+target, the guider and the base, each timed alone, summed; (c) the guided stream;
+(d) both streams side by side; (e) the guided stream with tracing off; (f) guided with
+the guider pair overlapped on threads (the default on a GPU).
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+
+import torch
+from transformers import DynamicCache
+
+from .engine import DecodeSettings, encode_prompt, run_to_end
+
+DEFAULT_PROMPT = "Q:37+48+19+22\n"
+
+
+def _sync(trio):
+    if trio.target.device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+@torch.inference_mode()
+def forward_ms(model, prompt_ids: torch.Tensor, tokens: int) -> float:
+    """ms of one cached single-token forward, after a prefill, averaged over `tokens` steps."""
+    cache = DynamicCache()
+    ids = prompt_ids.to(model.device)
+    out = model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
+    token = out.logits[:, -1:].argmax(-1)
+    start = time.perf_counter()
+    for _ in range(tokens):
+        out = model(input_ids=token, cache=cache, use_cache=True, logits_to_keep=1)
+        token = out.logits[:, -1:].argmax(-1)
+    if ids.device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) * 1000 / tokens
+
+
+def _timed(trio, fn) -> tuple[float, int]:
+    _sync(trio)
+    start = time.perf_counter()
+    tokens = fn()
+    _sync(trio)
+    return (time.perf_counter() - start) * 1000, tokens
+
+
+def run_bench(trio, prompt: str = DEFAULT_PROMPT, max_new_tokens: int = 64, repeats: int = 5) -> dict:
+    """Median ms/token of each variant over `repeats` interleaved rounds, and the ratios."""
+    settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0.0, top_p=1.0,
+                              max_new_tokens=max_new_tokens, repeat_limit=0, ignore_eos=True)
+    untraced = DecodeSettings(**{**settings.to_dict(), "trace": False})
+    prompt_ids = encode_prompt(trio, prompt, max_new_tokens)
+    overlap_default = trio.target.device.type == "cuda"
+
+    def generate():
+        out = trio.target.generate(prompt_ids.to(trio.target.device), max_new_tokens=max_new_tokens,
+                                   do_sample=False, min_new_tokens=max_new_tokens)
+        return out.shape[1] - prompt_ids.shape[1]
+
+    def stream(names, s, overlap=overlap_default):
+        def run():
+            states = run_to_end(trio, prompt, s, streams=names, overlap=overlap)
+            return max(len(st.ids) for st in states.values())
+        return run
+
+    variants = {
+        "generate": generate,
+        "guided": stream(("guided",), settings),
+        "side_by_side": stream(("baseline", "guided"), settings),
+        "guided_untraced": stream(("guided",), untraced),
+        "guided_overlap" if not overlap_default else "guided_serial": stream(("guided",), settings, not overlap_default),
+    }
+    for fn in variants.values():  # warm-up: allocator, kernels, tokenizer caches
+        fn()
+    samples = {name: [] for name in variants}
+    floor_samples = {"target": [], "guider": [], "base": []}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            ms, tokens = _timed(trio, fn)
+            samples[name].append(ms / max(tokens, 1))
+        for role in floor_samples:
+            floor_samples[role].append(forward_ms(getattr(trio, role), prompt_ids, max_new_tokens))
+    ms = {name: statistics.median(v) for name, v in samples.items()}
+    floor = {role: statistics.median(v) for role, v in floor_samples.items()}
+    ms["floor"] = sum(floor.values())
+    ratios = {
+        "guided/floor": ms["guided"] / ms["floor"],
+        "side_by_side/guided": ms["side_by_side"] / ms["guided"],
+        "traced/untraced": ms["guided"] / ms["guided_untraced"],
+        "guided/generate": ms["guided"] / ms["generate"],
+    }
+    other = "guided_overlap" if "guided_overlap" in ms else "guided_serial"
+    ratios[f"{other}/guided"] = ms[other] / ms["guided"]
+    return {
+        "device": trio.info.get("device", trio.target.device.type),
+        "torch_threads": torch.get_num_threads(),
+        "max_new_tokens": max_new_tokens,
+        "repeats": repeats,
+        "ms_per_token": {k: round(v, 3) for k, v in ms.items()},
+        "floor_parts_ms": {k: round(v, 3) for k, v in floor.items()},
+        "ratios": {k: round(v, 3) for k, v in ratios.items()},
+    }
+
+
+def format_table(result: dict) -> str:
+    lines = [f"device {result['device']}, {result['torch_threads']} torch threads, "
+             f"{result['max_new_tokens']} new tokens, median of {result['repeats']} rounds",
+             f"{'variant':<22}{'ms/token':>10}"]
+    for name, value in result["ms_per_token"].items():
+        lines.append(f"{name:<22}{value:>10.3f}")
+    lines.append("floor = " + " + ".join(f"{k} {v:.3f}" for k, v in result["floor_parts_ms"].items()))
+    lines.append(f"{'ratio':<28}{'value':>8}")
+    for name, value in result["ratios"].items():
+        lines.append(f"{name:<28}{value:>8.3f}")
+    return "\n".join(lines)
+
+
+def cmd_bench(args) -> int:
+    from .presets import load_trio
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    trio = load_trio(args.preset, {"target": args.target_quantization} if args.target_quantization else None)
+    result = run_bench(trio, args.prompt, args.max_new_tokens, args.repeats)
+    result["preset"] = trio.info["preset"]
+    print(json.dumps(result) if args.json else format_table(result))
+    return 0
+
+
+def register(sub) -> None:
+    bench = sub.add_parser("bench", help="ms/token of the engine vs model.generate and the raw forward floor")
+    bench.add_argument("--preset")
+    bench.add_argument("--prompt", default=DEFAULT_PROMPT)
+    bench.add_argument("--max-new-tokens", type=int, default=64, dest="max_new_tokens")
+    bench.add_argument("--repeats", type=int, default=5)
+    bench.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    bench.add_argument("--target-quantization", choices=["none", "8bit", "4bit"], dest="target_quantization")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=cmd_bench)
