@@ -57,6 +57,8 @@ def quantization_from(args) -> dict:
 
 
 def cmd_generate(args) -> int:
+    if not args.prompt.strip():
+        raise UsageError("the prompt is empty: pass --prompt with a question")
     preset = get_preset(args.preset)
     settings = settings_from(args, preset)
     trio = load_trio(preset, quantization_from(args), guider=args.guider)

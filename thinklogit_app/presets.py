@@ -8,6 +8,7 @@ target too large for one card is sharded for us.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .trio import Trio
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_FILE = ROOT / "assets" / "presets.json"
+PRESETS_ENV = "THINKLOGIT_PRESETS"  # another presets file (tests, private deployments)
 QUANTIZATIONS = ("none", "8bit", "4bit")
 ROLES = ("target", "guider", "base")
 
@@ -62,8 +64,16 @@ def local_path(ref: str) -> Path | None:
     return None
 
 
-def read_presets(path: Path = PRESETS_FILE) -> list[Preset]:
-    data = json.loads(Path(path).read_text())
+def presets_file() -> Path:
+    return Path(os.environ.get(PRESETS_ENV) or PRESETS_FILE)
+
+
+def read_presets(path: Path | None = None) -> list[Preset]:
+    path = Path(path or presets_file())
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise PresetError(f"cannot read the presets file {path}: {err}") from None
     default = data.get("default")
     presets = [Preset(**entry, default=entry["name"] == default) for entry in data["presets"]]
     if default is not None and not any(p.default for p in presets):
@@ -71,7 +81,7 @@ def read_presets(path: Path = PRESETS_FILE) -> list[Preset]:
     return presets
 
 
-def get_preset(name: str | None = None, path: Path = PRESETS_FILE) -> Preset:
+def get_preset(name: str | None = None, path: Path | None = None) -> Preset:
     presets = read_presets(path)
     if name is None:
         return next((p for p in presets if p.default), presets[0])
