@@ -80,10 +80,19 @@ def test_presets_json_lists_loadability(tiny_presets):
     (["generate", "--prompt", "x", "--quantize", "target"], "--quantize wants ROLE=MODE"),
     (["frobnicate"], "invalid choice"),
 ])
-def test_bad_input_is_one_line_on_stderr_and_exit_2(tiny_presets, args, message):
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tiny_presets, args, message, capsys, monkeypatch):
+    from thinklogit_app.cli import main
+
     env, _ = tiny_presets
-    result = cli(*args, env=env)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert "Traceback" not in result.stderr
+    monkeypatch.setenv("THINKLOGIT_PRESETS", env["THINKLOGIT_PRESETS"])
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_error_exit_code_from_a_real_process(tiny_presets):
+    env, _ = tiny_presets
+    result = cli("generate", "--prompt", "x", "--preset", "nope", env=env)
+    assert result.returncode == 2 and result.stderr.strip() == (
+        "error: unknown preset 'nope': choose one of tiny")
