@@ -1,0 +1,60 @@
+"""Real-size model trios with random weights, built from configs, for timing only.
+
+Decoding speed does not depend on the weights' values, so the paper's shapes (and
+smaller CPU-friendly ones) can be timed without downloading anything.
+"""
+from __future__ import annotations
+
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+from .trio import Trio
+
+# layers, hidden, heads, kv heads, MLP, vocab rows (THINKLOGIT.md; 0.5B from its config)
+SHAPES = {
+    "qwen2.5-32b": (64, 5120, 40, 8, 27648, 152064),
+    "qwen2.5-7b": (28, 3584, 28, 4, 18944, 152064),
+    "qwen2.5-1.5b": (28, 1536, 12, 2, 8960, 151936),
+    "qwen2.5-0.5b": (24, 896, 14, 2, 4864, 151936),
+}
+
+
+def numbered_tokenizer(size: int) -> PreTrainedTokenizerFast:
+    """A tokenizer whose ids are words 't0'..'t{size-1}', so any id decodes."""
+    vocab = {f"t{i}": i for i in range(size)}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="t0"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="t0", eos_token=f"t{size - 1}")
+
+
+def random_model(shape: str, device: str, dtype: torch.dtype, seed: int = 0):
+    if shape not in SHAPES:
+        raise ValueError(f"unknown shape {shape!r}: choose one of {', '.join(SHAPES)}")
+    layers, hidden, heads, kv, mlp, vocab = SHAPES[shape]
+    config = Qwen2Config(num_hidden_layers=layers, hidden_size=hidden, num_attention_heads=heads,
+                         num_key_value_heads=kv, intermediate_size=mlp, vocab_size=vocab,
+                         max_position_embeddings=4096, tie_word_embeddings=False)
+    with torch.device("meta"):
+        model = Qwen2ForCausalLM(config)
+    model = model.to_empty(device=device).to(dtype)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    with torch.no_grad():  # N(0, 0.02) in place: far faster than the modules' own init
+        for param in model.parameters():
+            param.normal_(0.0, 0.02, generator=generator)
+        rotary = type(model.model.rotary_emb)(config).to(device)  # meta left its buffers empty
+        model.model.rotary_emb.inv_freq.copy_(rotary.inv_freq)
+        model.model.rotary_emb.original_inv_freq.copy_(rotary.original_inv_freq)
+    return model.eval()
+
+
+def synthetic_trio(target: str, guider: str, device: str | None = None, dtype: torch.dtype | None = None) -> Trio:
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = dtype or (torch.bfloat16 if device == "cuda" else torch.float32)
+    models_ = [random_model(target, device, dtype, 0), random_model(guider, device, dtype, 1),
+               random_model(guider, device, dtype, 2)]
+    tokenizer = numbered_tokenizer(min(SHAPES[target][5], SHAPES[guider][5]))
+    trio = Trio(*models_, tokenizer)
+    trio.info = {"preset": f"synthetic {target} + {guider} pair", "device": device,
+                 "dtype": str(dtype).replace("torch.", "")}
+    return trio
