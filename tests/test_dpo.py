@@ -1,0 +1,166 @@
+"""ThinkLogit-DPO: pair building, DPO raising the preference margin, the DPO guider in presets."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import make_trio
+from thinklogit_app.arithmetic import AlphaSchedule
+from thinklogit_app.dpo.pairs import (PAIR_TYPES, Pair, Problem, Sample, build_pairs, read_pairs,
+                                      sample_completions, training_problems, write_jsonl)
+from thinklogit_app.dpo.train import DPOSettings, preference_margins, save_guider, train_dpo
+from thinklogit_app.engine import DecodeSettings, run_to_end
+from thinklogit_app.presets import Preset, get_preset, load_trio
+
+PROBLEM = Problem("Q:12+34+20\n", "66")
+RIGHT_SMALL = "12+34=46\nQ:46+20\nA:46+20=66"
+WRONG_SMALL = "12+34=47\nQ:47+20\nA:47+20=67"
+RIGHT_LARGE = "12+34=46\nQ:46+20\nA:66"
+WRONG_LARGE = "A:65"
+
+
+def test_pairs_are_labelled_and_typed_from_hand_made_traces():
+    samples = [Sample("small", "guider", RIGHT_SMALL), Sample("small", "guider", RIGHT_SMALL),  # a duplicate
+               Sample("small", "guider", WRONG_SMALL), Sample("small", "guider", "12+34=46\nQ:46+20"),  # no answer
+               Sample("large", "target+tl", RIGHT_LARGE), Sample("large", "target+tl", WRONG_LARGE)]
+    pairs = build_pairs(PROBLEM, samples, max_per_type=10, rng=random.Random(0))
+    got = {(p.pair_type, p.chosen, p.rejected) for p in pairs}
+    assert got == {
+        ("small-correct/small-incorrect", RIGHT_SMALL, WRONG_SMALL),
+        ("small-correct/small-incorrect", RIGHT_SMALL, "12+34=46\nQ:46+20"),
+        ("small-correct/large-incorrect", RIGHT_SMALL, WRONG_LARGE),
+        ("large-correct/small-incorrect", RIGHT_LARGE, WRONG_SMALL),
+        ("large-correct/small-incorrect", RIGHT_LARGE, "12+34=46\nQ:46+20"),
+    }
+    assert len(pairs) == len(got)  # duplicates counted once
+    for pair in pairs:
+        chosen_source, rejected_source = PAIR_TYPES[pair.pair_type]
+        assert pair.chosen_model == ("guider" if chosen_source == "small" else "target+tl")
+        assert pair.rejected_model == ("guider" if rejected_source == "small" else "target+tl")
+        assert pair.prompt == PROBLEM.prompt and pair.answer == "66"
+
+
+def test_pair_types_and_caps_are_respected_and_bad_types_refused():
+    samples = [Sample("small", "g", RIGHT_SMALL), Sample("small", "g", WRONG_SMALL),
+               Sample("small", "g", "A:1"), Sample("large", "t", WRONG_LARGE)]
+    only = build_pairs(PROBLEM, samples, types=["small-correct/large-incorrect"], max_per_type=5)
+    assert [(p.chosen, p.rejected) for p in only] == [(RIGHT_SMALL, WRONG_LARGE)]
+    capped = build_pairs(PROBLEM, samples, types=["small-correct/small-incorrect"], max_per_type=1)
+    assert len(capped) == 1 and capped[0].rejected in (WRONG_SMALL, "A:1")
+    # every sample right (or every sample wrong): nothing to prefer
+    assert build_pairs(PROBLEM, [Sample("small", "g", RIGHT_SMALL), Sample("large", "t", RIGHT_LARGE)]) == []
+    with pytest.raises(ValueError, match="unknown pair type 'best/worst'"):
+        build_pairs(PROBLEM, samples, types=["best/worst"])
+
+
+def test_pairs_round_trip_through_jsonl(tmp_path):
+    pairs = build_pairs(PROBLEM, [Sample("small", "g", RIGHT_SMALL), Sample("large", "t", WRONG_LARGE)])
+    write_jsonl((p.to_dict() for p in pairs), tmp_path / "pairs.jsonl")
+    assert read_pairs(tmp_path / "pairs.jsonl") == pairs
+    (tmp_path / "bad.jsonl").write_text('{"prompt": "Q:1+2\\n", "chosen": "A:3"}\n')
+    with pytest.raises(ValueError, match="lacks rejected"):
+        read_pairs(tmp_path / "bad.jsonl")
+
+
+def test_training_problems_never_come_from_the_held_out_split():
+    from thinklogit_app.organism import task
+
+    problems = training_problems(get_preset("tiny-sums"), 300, seed=0)
+    held_out = {task.make_prompt(p) for p in task.held_out_problems(300)}
+    assert len({p.prompt for p in problems}) == 300
+    assert not held_out & {p.prompt for p in problems}
+    assert not any(task.is_test_problem(task.parse_prompt(p.prompt)) for p in problems)
+
+
+def test_sampling_at_temperature_zero_is_the_guided_greedy_decode_and_sampling_is_seeded():
+    from thinklogit_app.evaluation import generate_greedy
+
+    trio = make_trio()
+    prompts = ["Q:12+34\n", "Q:56+78\n", "Q:1+2\n"]
+    schedule = AlphaSchedule(alpha=1.5)
+    kwargs = dict(guider=trio.guider, base=trio.base, schedule=schedule, max_new_tokens=10)
+    greedy = sample_completions(trio.target, trio.tokenizer, prompts, 2, temperature=0, top_p=1.0, seed=0, **kwargs)
+    reference = generate_greedy(trio.target, trio.tokenizer, prompts, **kwargs)
+    assert greedy == [[text, text] for text in reference]
+    sampled = [sample_completions(trio.target, trio.tokenizer, prompts, 3, temperature=1.0, top_p=0.95, seed=seed,
+                                  **kwargs) for seed in (7, 7, 8)]
+    assert sampled[0] == sampled[1] != sampled[2]
+    assert all(len(outs) == 3 for outs in sampled[0])
+
+
+HAND_PAIRS = [Pair("Q:12+34\n", "12+34=46\nA:46", "A:47", "small-correct/large-incorrect", "g", "t", "46"),
+              Pair("Q:20+31\n", "20+31=51\nA:51", "A:52", "small-correct/large-incorrect", "g", "t", "51"),
+              Pair("Q:45+18\n", "45+18=63\nA:63", "45+18=53\nA:53", "small-correct/small-incorrect", "g", "g", "63"),
+              Pair("Q:70+22\n", "70+22=92\nA:92", "A:29", "large-correct/small-incorrect", "t", "g", "92")]
+
+
+@pytest.mark.parametrize("lora", [True, False], ids=["lora", "full"])
+def test_a_few_dpo_steps_raise_the_margin_over_the_reference(lora):
+    trio = make_trio()
+    before = preference_margins(trio.guider, trio.tokenizer, HAND_PAIRS)
+    settings = DPOSettings(steps=4, batch_size=4, lora=lora, learning_rate=1e-2 if lora else 3e-3,
+                           warmup_steps=0, log_every=1)
+    trained, summary = train_dpo(trio.guider, trio.tokenizer, HAND_PAIRS, settings, log=lambda line: None)
+    after = preference_margins(trained, trio.tokenizer, HAND_PAIRS)
+    assert (after > before).all(), (before, after)
+    assert torch.equal(preference_margins(trio.guider, trio.tokenizer, HAND_PAIRS), before)  # reference untouched
+    assert summary["pairs"] == 4 and summary["trainable_params"] > 0
+    assert type(trained).__name__ == "LlamaForCausalLM"  # LoRA merged back: a plain model
+
+
+@pytest.fixture(scope="module")
+def dpo_presets(tmp_path_factory):
+    """A saved tiny trio, a DPO guider trained from its guider, and a presets file naming it as a variant."""
+    folder = tmp_path_factory.mktemp("dpo")
+    trio = make_trio()
+    for role in ("target", "guider", "base"):
+        getattr(trio, role).save_pretrained(folder / role)
+        trio.tokenizer.save_pretrained(folder / role)
+    trained, summary = train_dpo(trio.guider, trio.tokenizer, HAND_PAIRS,
+                                 DPOSettings(steps=3, batch_size=4, learning_rate=1e-2), log=lambda line: None)
+    save_guider(trained, trio.tokenizer, folder / "guider-dpo", summary)
+    presets = {"default": "tiny", "presets": [{
+        "name": "tiny", "target": str(folder / "target"), "guider": str(folder / "guider"),
+        "base": str(folder / "base"), "variants": {"thinklogit-dpo": str(folder / "guider-dpo")},
+        "defaults": {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "max_new_tokens": 12}}]}
+    path = folder / "presets.json"
+    path.write_text(json.dumps(presets))
+    return path, trio, trained
+
+
+def test_saved_dpo_guider_loads_through_the_preset_variant_and_decodes(dpo_presets):
+    path, trio, trained = dpo_presets
+    preset = get_preset("tiny", path)
+    loaded = load_trio(preset, guider="thinklogit-dpo")
+    assert loaded.info["models"]["guider"].endswith("guider-dpo")
+    assert json.loads((Path(loaded.info["models"]["guider"]) / "dpo.json").read_text())["settings"]["beta"] == 0.1
+    settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0, max_new_tokens=12, repeat_limit=0)
+    streams = run_to_end(loaded, "Q:12+34\n", settings)
+    assert len(streams["guided"].ids) >= 1
+    in_memory = run_to_end(type(trio)(trio.target, trained, trio.base, trio.tokenizer), "Q:12+34\n", settings)
+    assert streams["guided"].ids == in_memory["guided"].ids  # the saved weights are the trained ones
+    assert streams["baseline"].ids == in_memory["baseline"].ids
+
+
+def test_cli_dpo_train_writes_a_guider_that_generate_can_use(dpo_presets, tmp_path, monkeypatch, capsys):
+    from thinklogit_app.cli import main
+
+    path, _, _ = dpo_presets
+    monkeypatch.setenv("THINKLOGIT_PRESETS", str(path))
+    pairs = write_jsonl((p.to_dict() for p in HAND_PAIRS), tmp_path / "pairs.jsonl")
+    out = tmp_path / "guider-dpo"
+    assert main(["dpo", "train", "--pairs", str(pairs), "--steps", "2", "--batch-size", "2", "--full",
+                 "--out", str(out)]) == 0
+    assert "DPO guider saved" in capsys.readouterr().out and (out / "model.safetensors").is_file()
+    assert json.loads((out / "dpo.json").read_text())["settings"]["lora"] is False
+    assert main(["generate", "--prompt", "Q:12+34\n", "--guider", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["guided"]["ids"]
+    assert main(["dpo", "train", "--pairs", str(tmp_path / "missing.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file" in err
+    assert main(["dpo", "pairs", "--types", "xx"]) == 2
+    assert "unknown pair type 'xx'" in capsys.readouterr().err

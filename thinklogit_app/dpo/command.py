@@ -1,0 +1,217 @@
+"""`python -m thinklogit_app dpo pairs|train`: mine preference pairs, then DPO the guider."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from .pairs import PAIR_TYPES
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PAIRS = "assets/dpo/pairs.jsonl"
+DEFAULT_OUT = "assets/models/guider-dpo"
+
+
+def _path(text: str) -> Path:
+    path = Path(text)
+    return path if path.is_absolute() else ROOT / path
+
+
+def _positive(name: str, value, allow_zero: bool = False) -> None:
+    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
+        raise ValueError(f"--{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+
+
+def _types(text: str) -> tuple[str, ...]:
+    """'all' or comma-separated short names: ss (small-correct/small-incorrect), sl, ls."""
+    short = {"ss": "small-correct/small-incorrect", "sl": "small-correct/large-incorrect",
+             "ls": "large-correct/small-incorrect"}
+    if text.strip() == "all":
+        return tuple(PAIR_TYPES)
+    names = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name = short.get(part, part)
+        if name not in PAIR_TYPES:
+            raise ValueError(f"unknown pair type {part!r}: use ss, sl, ls (or their full names) or 'all'")
+        names.append(name)
+    if not names:
+        raise ValueError("--types needs at least one pair type")
+    return tuple(dict.fromkeys(names))
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("dpo", help="ThinkLogit-DPO: preference pairs, then DPO on the guider")
+    commands = parser.add_subparsers(dest="dpo_command", metavar="{pairs,train}")
+    commands.required = True
+
+    pairs = commands.add_parser("pairs", help="sample guider alone and guided target on training problems, pair them")
+    pairs.add_argument("--preset", help="preset name (default: the default preset)")
+    pairs.add_argument("--guider", help="a variant guider of the preset or a model path (default: the preset's)")
+    pairs.add_argument("--problems", type=int, default=600, help="training problems to sample on (default 600)")
+    pairs.add_argument("--problems-file", help="JSONL of {prompt, answer} training problems (tasks other than sums)")
+    pairs.add_argument("--samples", type=int, default=4, help="samples per problem from each side (default 4)")
+    pairs.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    pairs.add_argument("--top-p", type=float, default=1.0, dest="top_p", help="top-p (default 1)")
+    pairs.add_argument("--alpha", type=float, help="ThinkLogit alpha of the guided side (default: the preset's)")
+    pairs.add_argument("--schedule", help="alpha schedule of the guided side (default: the preset's)")
+    pairs.add_argument("--max-new-tokens", type=int, dest="max_new_tokens", help="default: the preset's / the task's")
+    pairs.add_argument("--types", default="all", help="pair types: all, or some of ss,sl,ls (small/large correct/incorrect)")
+    pairs.add_argument("--max-per-type", type=int, default=2, dest="max_per_type",
+                       help="pairs per problem per type (default 2)")
+    pairs.add_argument("--batch-size", type=int, default=128, dest="batch_size", help="sequences per generate call")
+    pairs.add_argument("--seed", type=int, default=0)
+    pairs.add_argument("--threads", type=int, help="torch CPU threads")
+    pairs.add_argument("--out", default=DEFAULT_PAIRS, help=f"JSONL of pairs (default {DEFAULT_PAIRS})")
+    pairs.set_defaults(func=run_pairs)
+
+    train = commands.add_parser("train", help="DPO the preset's guider on a pairs file (TRL DPOTrainer, LoRA)")
+    train.add_argument("--preset", help="preset name (default: the default preset)")
+    train.add_argument("--guider", help="guider to start from: a variant name or model path (default: the preset's)")
+    train.add_argument("--pairs", default=DEFAULT_PAIRS, help=f"pairs JSONL (default {DEFAULT_PAIRS})")
+    train.add_argument("--types", default="all", help="train on these pair types only: all, or some of ss,sl,ls")
+    train.add_argument("--steps", type=int, default=300, help="optimizer steps (default 300)")
+    train.add_argument("--beta", type=float, default=0.1, help="DPO beta (default 0.1)")
+    train.add_argument("--lr", type=float, help="learning rate (default 1e-3 with LoRA, 2e-4 full)")
+    train.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="pairs per step (default 8)")
+    train.add_argument("--full", action="store_true", help="full fine-tune instead of LoRA (fine for tiny guiders)")
+    train.add_argument("--lora-r", type=int, default=16, dest="lora_r", help="LoRA rank (default 16)")
+    train.add_argument("--loss", default="sigmoid", help="TRL loss type(s), comma-separated (default sigmoid)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, help="torch CPU threads")
+    train.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the merged DPO guider (default {DEFAULT_OUT})")
+    train.add_argument("--eval", type=int, default=0, metavar="N",
+                       help="then evaluate target / ThinkLogit / ThinkLogit-DPO greedily on N held-out problems")
+    train.set_defaults(func=run_train)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _quiet_libraries() -> None:
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.logging.set_verbosity_error()
+
+
+def run_pairs(args) -> int:
+    from tqdm import tqdm
+
+    from ..engine import DecodeSettings
+    from ..presets import PresetError, get_preset, load_trio
+    from .pairs import MiningSettings, mine_pairs, training_problems, write_jsonl
+
+    try:
+        for name in ("problems", "samples", "max_per_type", "batch_size", "max_new_tokens", "threads"):
+            _positive(name.replace("_", "-"), getattr(args, name))
+        _positive("temperature", args.temperature)
+        preset = get_preset(args.preset)
+        defaults = preset.defaults or {}
+        settings = MiningSettings(
+            samples=args.samples, temperature=args.temperature, top_p=args.top_p,
+            alpha=args.alpha if args.alpha is not None else float(defaults.get("alpha", 1.0)),
+            schedule=args.schedule or defaults.get("schedule", "constant"), types=_types(args.types),
+            max_per_type=args.max_per_type, seed=args.seed, batch_size=args.batch_size,
+        )
+        DecodeSettings(alpha=settings.alpha, schedule=settings.schedule, temperature=settings.temperature,
+                       top_p=settings.top_p).validate()
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        trio = load_trio(preset, guider=args.guider)
+        problems = training_problems(preset, args.problems, args.seed, trio.target, args.problems_file)
+    except (ValueError, PresetError) as err:
+        return _fail(str(err))
+    max_new_tokens = args.max_new_tokens or int(defaults.get("max_new_tokens", 256))
+    if preset.task == "sums" and not args.max_new_tokens:
+        from ..organism.task import config_of
+        from ..organism.train import max_new_tokens_for
+
+        max_new_tokens = max(max_new_tokens, max_new_tokens_for(config_of(trio.target)))
+    settings.max_new_tokens = max_new_tokens
+
+    started = time.time()
+    with tqdm(total=2 * len(problems), desc="sampling guider, then guided target", unit="problem",
+              file=sys.stderr) as bar:
+        pairs, stats = mine_pairs(trio, problems, settings, names=trio.info.get("models"), progress=bar.update)
+    out = write_jsonl((p.to_dict() for p in pairs), _path(args.out))
+    stats |= {"preset": preset.name, "models": trio.info.get("models"), "settings": settings.to_dict(),
+              "seconds": round(time.time() - started, 1)}
+    out.with_suffix(".stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+    accuracy = stats["sample_accuracy"]
+    print(f"{len(pairs)} pairs from {len(problems)} training problems -> {out}")
+    print(f"sampled accuracy: guider alone {accuracy['small']:.3f}, guided target {accuracy['large']:.3f}")
+    for name, count in stats["pairs_by_type"].items():
+        print(f"  {name}: {count}")
+    if not pairs:
+        print("warning: no pairs: both sides were always right (or always wrong); raise --temperature or "
+              "--problems", file=sys.stderr)
+    return 0
+
+
+def run_train(args) -> int:
+    from ..presets import PresetError, get_preset, load_model, load_tokenizer
+    from .pairs import read_pairs
+    from .train import DPOSettings, save_guider, train_dpo
+
+    try:
+        for name in ("steps", "batch_size", "lora_r", "threads", "lr", "beta"):
+            _positive(name.replace("_", "-"), getattr(args, name))
+        _positive("eval", args.eval, allow_zero=True)
+        types = _types(args.types)
+        preset = get_preset(args.preset)
+        pairs = read_pairs(_path(args.pairs))
+        if types != tuple(PAIR_TYPES):
+            pairs = [p for p in pairs if p.pair_type in types]
+        if not pairs:
+            raise ValueError(f"{args.pairs}: no pairs of the chosen types; run `python -m thinklogit_app dpo pairs`")
+        settings = DPOSettings(
+            steps=args.steps, beta=args.beta, learning_rate=args.lr or (1e-3 if not args.full else 2e-4),
+            batch_size=args.batch_size, lora=not args.full, lora_r=args.lora_r, lora_alpha=2 * args.lora_r,
+            loss_type=tuple(s.strip() for s in args.loss.split(",") if s.strip()), seed=args.seed,
+            threads=args.threads,
+        )
+        settings.validate()
+        source = preset.path_of(preset.variants.get(args.guider, args.guider) if args.guider else preset.guider)
+        tokenizer = load_tokenizer(source)
+        guider = load_model(source)
+    except (ValueError, PresetError) as err:
+        return _fail(str(err))
+    _quiet_libraries()
+    trained, summary = train_dpo(guider, tokenizer, pairs, settings, log=lambda line: print(line, flush=True))
+    summary |= {"preset": preset.name, "started_from": source, "pairs_file": str(args.pairs),
+                "pair_types": {t: sum(p.pair_type == t for p in pairs) for t in PAIR_TYPES}}
+    out = save_guider(trained, tokenizer, _path(args.out), summary)
+    print(f"DPO guider saved to {out} ({summary['seconds']:.0f} s of training)")
+    if args.eval:
+        table = evaluate_dpo(preset, out, args.eval)
+        print(table)
+    return 0
+
+
+def evaluate_dpo(preset, dpo_folder: Path, n: int) -> str:
+    """Greedy held-out accuracy of the preset's trio with and without the DPO guider."""
+    from ..evaluation import evaluate, held_out_items
+    from ..presets import load_model, load_trio
+
+    trio = load_trio(preset)
+    defaults = preset.defaults or {}
+    alpha = float(defaults.get("alpha", 1.0))
+    max_new_tokens = int(defaults.get("max_new_tokens", 256))
+    sums_config = None
+    if preset.task == "sums":
+        from ..organism.task import config_of
+        from ..organism.train import max_new_tokens_for
+
+        sums_config = config_of(trio.target)
+        max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
+    items = held_out_items(preset.task, n, preset.load_examples(), sums_config)
+    result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=(alpha,), alpha=alpha,
+                      schedules=(), extra_guiders={"thinklogit-dpo": load_model(str(dpo_folder))},
+                      max_new_tokens=max_new_tokens, preset=preset.name)
+    return result.table()

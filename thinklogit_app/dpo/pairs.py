@@ -1,0 +1,266 @@
+"""Preference pairs for ThinkLogit-DPO, from reasoning traces of both sides.
+
+"small" = the guider alone; "large" = the target guided by ThinkLogit. On TRAINING
+problems we sample several completions from each, grade their final answers, and pair
+a correct trace with an incorrect one, in the paper's three types:
+
+    small-correct / small-incorrect   the guider's own right vs wrong
+    small-correct / large-incorrect   the guider right where the guided target erred
+    large-correct / small-incorrect   the guided target right where the guider erred
+
+A pair is text: (prompt, chosen completion, rejected completion). The guider scores any
+text over the shared vocabulary, so DPO on the guider can use the target's traces too.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+
+from ..arithmetic import AlphaSchedule
+from ..grading import is_correct
+from ..processor import ThinkLogitProcessor
+from ..sampling import make_warpers
+
+SOURCES = ("small", "large")
+PAIR_TYPES = {  # name -> (source of the correct trace, source of the incorrect one)
+    "small-correct/small-incorrect": ("small", "small"),
+    "small-correct/large-incorrect": ("small", "large"),
+    "large-correct/small-incorrect": ("large", "small"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sampled completion (prompt excluded) and who wrote it."""
+
+    source: str  # "small" (guider alone) or "large" (guided target)
+    model: str  # a readable name of the model(s) that wrote it
+    text: str
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"sample source must be one of {SOURCES}, got {self.source!r}")
+
+
+@dataclass(frozen=True)
+class Pair:
+    prompt: str
+    chosen: str
+    rejected: str
+    pair_type: str
+    chosen_model: str
+    rejected_model: str
+    answer: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_pairs(problem: Problem, samples: Iterable[Sample], types: Iterable[str] = tuple(PAIR_TYPES),
+                max_per_type: int = 2, rng: random.Random | None = None) -> list[Pair]:
+    """Grade `samples` against the problem's answer and pair correct with incorrect traces.
+
+    Duplicate texts count once per source. Per type, at most `max_per_type` pairs are
+    drawn (with `rng`) from all correct x incorrect combinations.
+    """
+    types = list(types)
+    for name in types:
+        if name not in PAIR_TYPES:
+            raise ValueError(f"unknown pair type {name!r}: use one of {', '.join(PAIR_TYPES)}")
+    if max_per_type < 1:
+        raise ValueError(f"max pairs per type must be >= 1, got {max_per_type}")
+    rng = rng or random.Random(0)
+    graded: dict[tuple[str, bool], dict[str, Sample]] = defaultdict(dict)  # (source, correct) -> text -> sample
+    for sample in samples:
+        graded[(sample.source, is_correct(sample.text, problem.answer))].setdefault(sample.text, sample)
+    pairs = []
+    for name in types:
+        chosen_source, rejected_source = PAIR_TYPES[name]
+        combos = [(c, r) for c in graded[(chosen_source, True)].values()
+                  for r in graded[(rejected_source, False)].values()]
+        for chosen, rejected in rng.sample(combos, min(max_per_type, len(combos))):
+            pairs.append(Pair(problem.prompt, chosen.text, rejected.text, name, chosen.model, rejected.model,
+                              problem.answer))
+    return pairs
+
+
+def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperature: float, top_p: float,
+                       max_new_tokens: int, seed: int, guider=None, base=None,
+                       schedule: AlphaSchedule | None = None, batch_size: int = 64,
+                       on_batch: Callable[[int], None] | None = None) -> list[list[str]]:
+    """`n` sampled completions per prompt (prompt excluded, specials dropped).
+
+    With `guider` and `base` the target decodes under ThinkLogit; temperature and top-p
+    apply AFTER the combination (our warpers follow the processor; `generate`'s own are off).
+    Prompts are batched by token length so no row is padded. Seeded per batch.
+    """
+    if n < 1:
+        raise ValueError(f"samples per prompt must be >= 1, got {n}")
+    encoded = [tokenizer(p).input_ids for p in prompts]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, ids in enumerate(encoded):
+        groups[len(ids)].append(i)
+    eos = model.generation_config.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    per_batch = max(1, batch_size // n)  # prompts per generate call; each is repeated n times
+    outputs: list[list[str]] = [[] for _ in prompts]
+    batch_number = 0
+    for indices in groups.values():
+        for start in range(0, len(indices), per_batch):
+            chunk = indices[start:start + per_batch]
+            ids = torch.tensor([encoded[i] for i in chunk], device=model.device).repeat_interleave(n, dim=0)
+            processors = [ThinkLogitProcessor(guider, base, schedule or AlphaSchedule())] if guider is not None else []
+            processors += list(make_warpers(temperature, top_p))
+            torch.manual_seed(seed * 100_003 + batch_number)
+            with torch.no_grad():
+                generated = model.generate(
+                    input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
+                    do_sample=temperature > 0, temperature=1.0, top_p=1.0, top_k=None,
+                    eos_token_id=eos, pad_token_id=pad, logits_processor=processors,
+                )
+            for row in range(generated.shape[0]):
+                text = tokenizer.decode(generated[row, ids.shape[1]:], skip_special_tokens=True)
+                outputs[chunk[row // n]].append(text)
+            batch_number += 1
+            if on_batch:
+                on_batch(len(chunk))
+    return outputs
+
+
+@dataclass
+class MiningSettings:
+    """How pairs are mined: samples per problem per side, sampling, which pair types."""
+
+    samples: int = 4
+    temperature: float = 0.8
+    top_p: float = 1.0
+    max_new_tokens: int = 96
+    alpha: float = 1.0
+    schedule: str = "constant"
+    types: tuple[str, ...] = tuple(PAIR_TYPES)
+    max_per_type: int = 2
+    seed: int = 0
+    batch_size: int = 128
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def mine_pairs(trio, problems: list[Problem], settings: MiningSettings, names: dict[str, str] | None = None,
+               progress: Callable[[int], None] | None = None) -> tuple[list[Pair], dict]:
+    """Sample both sides on `problems`, build pairs; returns (pairs, statistics).
+
+    `progress(k)` is called after each batch with the number of problems it covered
+    (each problem is decoded twice: guider alone, then guided target).
+    """
+    names = names or {}
+    small_name = names.get("guider", "guider")
+    large_name = f"{names.get('target', 'target')} + ThinkLogit({small_name} - {names.get('base', 'base')})"
+    common = dict(temperature=settings.temperature, top_p=settings.top_p, max_new_tokens=settings.max_new_tokens,
+                  seed=settings.seed, batch_size=settings.batch_size, on_batch=progress)
+    prompts = [p.prompt for p in problems]
+    small = sample_completions(trio.guider, trio.tokenizer, prompts, settings.samples, **common)
+    schedule = AlphaSchedule.parse(settings.schedule, settings.alpha)
+    large = sample_completions(trio.target, trio.tokenizer, prompts, settings.samples, guider=trio.guider,
+                               base=trio.base, schedule=schedule, **common)
+    rng = random.Random(settings.seed)
+    pairs: list[Pair] = []
+    correct = {"small": 0, "large": 0}
+    for problem, small_texts, large_texts in zip(problems, small, large):
+        samples = [Sample("small", small_name, t) for t in small_texts] + \
+                  [Sample("large", large_name, t) for t in large_texts]
+        correct["small"] += sum(is_correct(t, problem.answer) for t in small_texts)
+        correct["large"] += sum(is_correct(t, problem.answer) for t in large_texts)
+        pairs += build_pairs(problem, samples, settings.types, settings.max_per_type, rng)
+    total = len(problems) * settings.samples
+    stats = {
+        "problems": len(problems),
+        "samples_per_side": total,
+        "sample_accuracy": {side: round(count / total, 4) for side, count in correct.items()},
+        "pairs": len(pairs),
+        "pairs_by_type": {name: sum(p.pair_type == name for p in pairs) for name in settings.types},
+    }
+    return pairs, stats
+
+
+def training_problems(preset, n: int, seed: int, target=None, problems_file: str | Path | None = None) -> list[Problem]:
+    """`n` distinct problems to mine pairs on — never a held-out one.
+
+    The tiny `sums` task draws from its training split; other tasks read a JSONL file of
+    {"prompt", "answer"} rows (e.g. MATH train), refusing any prompt the preset evaluates on.
+    """
+    if n < 1:
+        raise ValueError(f"the number of problems must be >= 1, got {n}")
+    if problems_file is not None:
+        rows = read_jsonl(problems_file)
+        if not rows or any("prompt" not in r or "answer" not in r for r in rows):
+            raise ValueError(f"{problems_file}: every line must be a JSON object with 'prompt' and 'answer'")
+        held_out = {e.get("prompt") for e in preset.load_examples()}
+        leaked = [r["prompt"] for r in rows if r["prompt"] in held_out]
+        if leaked:
+            raise ValueError(f"{problems_file}: {len(leaked)} prompt(s) are the preset's evaluation examples, "
+                             f"e.g. {leaked[0]!r}: remove them, DPO must not train on test problems")
+        return [Problem(r["prompt"], str(r["answer"])) for r in rows[:n]]
+    if preset.task != "sums":
+        raise ValueError(f"preset {preset.name!r} (task {preset.task!r}) has no built-in training problems: "
+                         "give --problems FILE.jsonl with 'prompt' and 'answer' per line")
+    from ..organism import task as sums
+
+    config = sums.config_of(target) if target is not None else sums.DEFAULT_CONFIG
+    rng = random.Random(seed)
+    seen: set = set()
+    problems: list[Problem] = []
+    for _ in range(100 * n):
+        problem = sums.training_problem(rng, config)
+        if problem not in seen:
+            seen.add(problem)
+            problems.append(Problem(sums.make_prompt(problem), sums.reference_answer(problem)))
+            if len(problems) == n:
+                return problems
+    raise ValueError(f"the task has fewer than {n} distinct training problems")
+
+
+def write_jsonl(rows: Iterable[dict], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+    return path
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise ValueError(f"{path}:{number}: not a JSON line") from None
+    return rows
+
+
+def read_pairs(path: str | Path) -> list[Pair]:
+    rows = read_jsonl(path)
+    fields = set(Pair.__dataclass_fields__)
+    for number, row in enumerate(rows, 1):
+        missing = {"prompt", "chosen", "rejected"} - set(row)
+        if missing:
+            raise ValueError(f"{path}: pair {number} lacks {', '.join(sorted(missing))}")
+    return [Pair(**{"pair_type": "", "chosen_model": "", "rejected_model": "", "answer": ""} |
+                 {k: v for k, v in row.items() if k in fields}) for row in rows]
