@@ -1,0 +1,12 @@
+"""ThinkLogit Studio: `python app.py` serves the app (http://127.0.0.1:7860 by default;
+GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override). THINKLOGIT_PRESETS names another presets file."""
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # runs offline: no phoning home
+
+from thinklogit_app.ui import CSS, build_app  # noqa: E402
+
+demo = build_app()
+
+if __name__ == "__main__":
+    demo.launch(css=CSS)

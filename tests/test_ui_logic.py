@@ -1,0 +1,314 @@
+"""The app's logic without a server: colour scaling, plot data, badges, export, the
+settings form, Stop, and the shared model manager — on tiny random trios."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from conftest import make_trio
+from thinklogit_app import analysis, plots
+from thinklogit_app.engine import DecodeSettings, run_to_end
+from thinklogit_app.model_manager import ModelManager
+from thinklogit_app.presets import Preset, PresetError
+from thinklogit_app.studio import Studio
+from thinklogit_app.trace import StepTrace
+
+PROMPT = "Q:12+34\n"
+GREEDY = {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "top_p": 1.0, "max_new_tokens": 24}
+
+
+def fake_record(step, delta, steered=False, token="7", kl=0.1) -> StepTrace:
+    top = [{"id": 5, "token": "1", "logit": 2.0, "prob": 0.6}, {"id": 6, "token": "2", "logit": 1.0, "prob": 0.2}]
+    return StepTrace(step=step, token_id=9, token=token, alpha=1.0, target_logit=1.0, target_prob=0.2, delta=delta,
+                     guided_logit=1.0 + delta, guided_prob=0.5, target_pick_id=5, target_pick="1", steered=steered,
+                     kl=kl, target_top=top, delta_up=[{"id": 9, "token": token, "delta": 2.0}],
+                     delta_down=[{"id": 5, "token": "1", "delta": -1.0}], guided_top=top[::-1])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models gain nothing from two threads, and on a shared 2-core machine two
+    spinning OpenMP threads make each step ~100x slower; restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def traced(endless_trio):
+    settings = DecodeSettings(alpha=2.0, schedule="constant", temperature=0, max_new_tokens=24, repeat_limit=0)
+    return run_to_end(endless_trio, PROMPT, settings)["guided"].records
+
+
+# ---- heatmap colour scaling ----
+
+def test_colour_scale_is_the_95th_percentile_so_one_outlier_does_not_wash_out_the_rest():
+    deltas = [0.0] + [1.0] * 99 + [50.0]
+    assert analysis.colour_scale(deltas) == 1.0
+    assert analysis.colour_scale([0.0, 0.0]) == 1.0  # nothing steered: no division by zero
+    assert analysis.colour_scale([-4.0, 2.0]) == 4.0
+
+
+def test_heatmap_scores_are_signed_clipped_and_steered_tokens_underlined():
+    records = [fake_record(0, 0.0), fake_record(1, 0.5), fake_record(2, -2.0, steered=True), fake_record(3, 9.0, token="\n")]
+    spans = analysis.heatmap(records, scale=1.0)
+    assert [score for _, score in spans] == [None, 0.5, -1.0, 1.0]
+    assert spans[0][0] == "7"
+    assert spans[2][0] == "7" + analysis.STEERED_MARK  # underlined
+    assert spans[3][0] == analysis.NEWLINE_MARK + "\n"  # a newline token stays visible
+
+
+def test_heatmap_of_a_real_trace_follows_its_deltas(traced):
+    spans = analysis.heatmap(traced)
+    scale = analysis.colour_scale([r.delta for r in traced])
+    for (text, score), record in zip(spans, traced):
+        assert score == pytest.approx(max(-1, min(1, record.delta / scale)), abs=1e-4)
+        assert text.replace(analysis.STEERED_MARK, "").replace(analysis.NEWLINE_MARK, "") == record.token
+        assert (analysis.STEERED_MARK in text) == record.steered
+
+
+# ---- the chart ----
+
+def test_chart_data_equals_the_trace(traced):
+    assert any(r.steered for r in traced), "alpha 2 on random models should change some picks"
+    fig = plots.token_chart(analysis.chart_series(traced))
+    bars, kl, marks = fig.data
+    assert list(bars.x) == [r.step for r in traced]
+    assert list(bars.y) == [r.delta for r in traced]
+    assert list(kl.y) == [r.kl for r in traced]
+    assert list(marks.x) == [r.step for r in traced if r.steered]
+    assert list(marks.y) == [r.delta for r in traced if r.steered]
+    for record, hover in zip(traced, bars.hovertext):
+        assert f"'{analysis.hover_token(record.token)}'" in hover and f"{record.delta:+.3f}" in hover
+        rows = hover.split("<br>")[2:]
+        for row, t, g in zip(rows, record.target_top, record.guided_top, strict=True):
+            assert row == (f"'{analysis.hover_token(t['token'])}' {t['prob']:.2f} │ "
+                           f"'{analysis.hover_token(g['token'])}' {g['prob']:.2f}")
+
+
+def test_inspector_tables_are_the_steps_top5_numbers(traced):
+    record = traced[3]
+    view = Studio.inspect(traced, 3)
+    assert [row[0] for row in view["target"]] == [repr(e["token"])[1:-1] for e in record.target_top]
+    assert [row[1] for row in view["pushed"]] == [round(e["delta"], 4) for e in record.delta_up]
+    assert [row[3] for row in view["pushed"]] == [round(e["delta"], 4) for e in record.delta_down]
+    picked = [row for row in view["guided"] if row[3]]
+    assert len(picked) <= 1 and (not picked or picked[0][0] == repr(record.token)[1:-1])
+    assert Studio.inspect(traced, 10_000)["summary"].startswith(f"Step **{traced[-1].step}**")  # clamped
+    assert "Run a prompt first" in Studio.inspect([], 0)["summary"]
+
+
+def test_worked_example_uses_the_runs_real_numbers(traced):
+    text = analysis.worked_example(traced)
+    record = analysis.example_step(traced)
+    assert record.steered
+    assert f"{record.target_logit:.3f} + ({record.delta:+.3f}) = **{record.guided_logit:.3f}**" in text
+    assert record.target_logit + record.delta == pytest.approx(record.guided_logit, abs=1e-4)
+
+
+# ---- answers ----
+
+def test_badge_grades_only_finished_streams_with_a_reference():
+    solved = "Q:12+34\nA:12+34=46"
+    assert analysis.answer_badge(solved, "46", done=True) | {"markdown": ""} == {"answer": "46", "correct": True, "markdown": ""}
+    wrong = analysis.answer_badge("A:12+34=47", "46", done=True)
+    assert wrong["correct"] is False and "incorrect" in wrong["markdown"] and "46" in wrong["markdown"]
+    assert "no answer found" in analysis.answer_badge("12+34=", "46", done=True)["markdown"]
+    assert analysis.answer_badge(solved, "46", done=False)["correct"] is None
+    assert analysis.answer_badge(solved, None, done=True) == {"answer": None, "correct": None, "markdown": ""}
+    assert analysis.answer_badge("so \\boxed{\\frac{1}{2}}", "0.5", done=True)["correct"] is True
+
+
+def test_reference_comes_from_the_examples_or_the_sums_task():
+    examples = [{"prompt": "Solve 1+1", "answer": 2}]
+    assert analysis.reference_for("Solve 1+1", examples, "boxed") == "2"
+    assert analysis.reference_for("Q:12+34+5\n", [], "sums") == "51"
+    assert analysis.reference_for("hello", examples, "sums") is None
+
+
+# ---- the settings form ----
+
+@pytest.mark.parametrize("change, message", [
+    ({"alpha": 3.5}, "alpha must be between 0 and 3, got 3.5"),
+    ({"temperature": -0.1}, "temperature (0 = greedy) must be between 0 and 2"),
+    ({"top_p": 0}, "top-p must be above 0 and at most 1"),
+    ({"max_new_tokens": 0}, "max new tokens must be between 1 and 8192"),
+    ({"max_new_tokens": 2.5}, "max new tokens must be a whole number"),
+    ({"seed": -1}, "seed must be 0 or more"),
+    ({"schedule": "warm-up", "schedule_n": 0}, "schedule length N must be at least 1"),
+    ({"schedule": "cosine"}, "schedule must be one of constant, warm-up, ramp"),
+    ({"alpha": "lots"}, "alpha must be a number"),
+])
+def test_out_of_range_settings_say_what_to_fix(change, message):
+    form = {"alpha": 1, "schedule": "constant", "schedule_n": 100, "temperature": 0.6, "top_p": 0.95,
+            "max_new_tokens": 64, "seed": 0} | change
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        analysis.settings_from_form(**form)
+
+
+def test_form_round_trips_the_papers_defaults():
+    paper = DecodeSettings()
+    form = analysis.form_values(paper)
+    assert form["schedule"] == "warm-up" and form["schedule_n"] == 100
+    assert analysis.settings_from_form(**form) == paper
+    hidden = analysis.settings_from_form(**form, extra={"repeat_limit": 0, "alpha": 2.0})
+    assert hidden.repeat_limit == 0 and hidden.alpha == paper.alpha  # the form wins over hidden extras
+
+
+def test_empty_and_overlong_prompts_are_refused():
+    for bad in ("", "   \n", None):
+        with pytest.raises(ValueError, match="prompt is empty"):
+            analysis.check_prompt(bad)
+    with pytest.raises(ValueError, match="shorten it"):
+        analysis.check_prompt("Q" * (analysis.MAX_PROMPT_CHARS + 1))
+
+
+# ---- the studio: models, runs, Stop, export ----
+
+@pytest.fixture()
+def studio(tmp_path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    refs = {role: str(folder) for role in ("target", "guider", "base")}
+    presets = [
+        Preset(name="tiny", **refs, task="sums", defaults=GREEDY, default=True),
+        Preset(name="long", **refs, task="sums", defaults=GREEDY | {"max_new_tokens": 4000, "repeat_limit": 0}),
+        Preset(name="big", target="Qwen/Qwen2.5-32B", guider="a/b", base="a/c", requires_gpu=True),
+    ]
+    loads = []
+
+    def load(preset, quantization):
+        loads.append((preset.name, quantization))
+        trio = make_trio(eos_reachable=preset.name == "tiny")  # "long" never ends on its own
+        for model in (trio.target, trio.guider, trio.base):  # rotary positions go on past 256: room for long runs
+            model.config.max_position_embeddings = 8192
+        trio.info = {"device": "cpu", "dtype": "float32", "memory_bytes": 12345}
+        return trio
+
+    manager = ModelManager(presets, load=load)
+    manager.loads_log = loads
+    return Studio(manager, export_dir=tmp_path / "runs")
+
+
+def form_of(studio, preset=None, **change):
+    return studio.preset_view(preset)["form"] | change
+
+
+def test_models_load_once_are_shared_and_switching_frees_them(studio):
+    manager = studio.manager
+    first = manager.get("tiny")
+    assert manager.get("tiny", {"target": "none"}) is first and manager.loads == 1
+    cancel = threading.Event()
+    manager.track(cancel)
+    second = manager.get("long")
+    assert second is not first and manager.loads == 2 and cancel.is_set()  # old runs told to stop
+    assert manager.loaded == "long"
+    line = studio.status_line()
+    assert "long" in line and "cpu" in line and "float32" in line and "MiB" in line and "target none" in line
+
+
+def test_a_preset_that_cannot_load_here_says_so_and_keeps_the_loaded_one(studio):
+    studio.manager.get("tiny")
+    view = studio.preset_view("big")
+    assert view["loadable"] is False and "needs a CUDA GPU" in view["why"]
+    assert dict(studio.manager.choices())["big (cannot load here)"] == "big"
+    with pytest.raises(PresetError, match="needs a CUDA GPU.*Still loaded: tiny"):
+        studio.load("big")
+    with pytest.raises(PresetError, match="quantization of the target must be one of none, 8bit, 4bit"):
+        studio.load("tiny", {"target": "3bit"})
+    assert studio.manager.loaded == "tiny"
+
+
+def test_streamed_panels_end_with_the_engines_result_and_export_round_trips(studio, tmp_path):
+    form = form_of(studio, "long", max_new_tokens=24)
+    frames = list(studio.generate_panels("s", "long", None, PROMPT, form, every=0.01))
+    final = frames[-1]
+    assert final["done"] and all(not f["done"] for f in frames[:-1])
+    record = final["record"]
+    engine = run_to_end(studio.manager.get("long"), PROMPT, DecodeSettings(**record["settings"]))
+    assert len(engine["guided"].ids) == 24
+    assert record["baseline"]["ids"] == engine["baseline"].ids and record["guided"]["ids"] == engine["guided"].ids
+    assert final["guided_text"] == engine["guided"].text and final["baseline_text"] == engine["baseline"].text
+    assert record["guided"]["stop_reason"] == engine["guided"].stop_reason
+    assert record["reference"] == "46" and "46" in final["guided_badge"]
+
+    exported = (tmp_path / "runs").glob("*.json")
+    loaded, records = analysis.load_run(next(exported).read_text())
+    assert loaded == record
+    assert records == engine["guided"].records  # every number of every step survives the round trip
+    assert records == final["records"]
+
+
+def test_stop_stops_the_generation_thread_and_run_again_works(studio):
+    run, _ = studio.start("s", "long", None, PROMPT, form_of(studio, "long"))
+    frames = studio.stream("s", run, every=0.02)
+    for snap, _ in frames:
+        if len(snap.guided.ids) >= 3:
+            break
+    assert studio.stop("s") is True
+    assert run.finished.wait(10), "the engine's worker thread must end after Stop"
+    assert run.join(5)
+    last = list(frames)[-1][0]
+    assert last.guided.stop_reason == "cancelled" and last.baseline.stop_reason == "cancelled"
+    assert 3 <= len(last.guided.ids) < 4000
+    assert studio.stop("s") is False and studio.runs.active() == 0
+
+    again = list(studio.generate_panels("s", "long", None, PROMPT, form_of(studio, "long", max_new_tokens=5), every=0.01))
+    assert again[-1]["record"]["guided"]["stop_reason"] == "max_new_tokens"
+    assert len(again[-1]["record"]["guided"]["ids"]) == 5
+
+
+def test_a_client_that_goes_away_stops_its_run(studio):
+    frames = studio.generate_panels("gone", "long", None, PROMPT, form_of(studio, "long"), every=0.02)
+    next(frames)
+    run = studio.runs._runs["gone"]
+    frames.close()  # what Gradio does when the client disconnects or cancels
+    assert run.finished.wait(10) and run.cancel.is_set()
+
+
+def test_bad_inputs_are_refused_before_any_model_work(studio):
+    with pytest.raises(ValueError, match="prompt is empty"):
+        next(studio.generate_panels("s", "tiny", None, "  ", form_of(studio)))
+    with pytest.raises(ValueError, match="alpha must be between 0 and 3"):
+        next(studio.generate_json("s", "tiny", PROMPT, {"alpha": 9}))
+    with pytest.raises(ValueError, match="handles at most 8192 positions"):
+        next(studio.generate_panels("s", "tiny", None, PROMPT, form_of(studio, max_new_tokens=8190)))
+    assert studio.runs.active() == 0
+
+
+def test_api_json_streams_light_updates_then_the_cli_shape(studio):
+    updates = list(studio.generate_json("api", "long", PROMPT, {"schedule": "warmup:3", "max_new_tokens": 8}, every=0.0))
+    final = updates[-1]
+    assert final["done"] and all(not u["done"] and "trace" not in u["guided"] for u in updates[:-1])
+    assert final["settings"]["schedule"] == "warmup:3" and final["settings"]["max_new_tokens"] == 8
+    assert [r["alpha"] for r in final["guided"]["trace"]][:4] == [0.0, 0.0, 0.0, 1.0]
+    assert set(final) >= {"preset", "settings", "baseline", "guided"}
+    with pytest.raises(ValueError, match="unknown setting 'beta'"):
+        next(studio.generate_json("api", "tiny", PROMPT, {"beta": 1}))
+
+
+# ---- evaluation ----
+
+def test_evaluation_panels_are_generic_over_the_accuracy_keys():
+    result = {"preset": "p", "n": 4, "alpha": 1.0, "seconds": 1,
+              "accuracy": {"target": 0.25, "base": 0.0, "guider": 0.5, "thinklogit": 0.75, "thinklogit-dpo": 1.0},
+              "alpha_sweep": {"1": 0.75, "0.5": 0.5}}
+    view = Studio.evaluation_panels(result)
+    assert [row[0] for row in view["rows"]] == list(result["accuracy"])
+    assert list(view["bars"].data[0].x) == list(result["accuracy"]) and list(view["bars"].data[0].y) == [0.25, 0, 0.5, 0.75, 1]
+    assert list(view["sweep"].data[0].x) == [0.5, 1.0] and list(view["sweep"].data[0].y) == [0.5, 0.75]
+
+
+def test_evaluate_runs_held_out_problems_with_progress(studio):
+    seen = []
+    result = studio.evaluate("tiny", 2, "1", progress=lambda done, total: seen.append((done, total)))
+    assert result["n"] == 2 and set(result["accuracy"]) >= {"target", "guider", "thinklogit"}
+    assert set(result["alpha_sweep"]) == {"1"}
+    assert seen and seen[-1][0] == seen[-1][1]
+    with pytest.raises(ValueError, match="number of problems must be between 1 and 500"):
+        studio.evaluate("tiny", 0, "1")
+    with pytest.raises(ValueError, match="each alpha of the sweep must be between 0 and 3"):
+        studio.evaluate("tiny", 2, "1, 4")

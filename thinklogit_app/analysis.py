@@ -1,0 +1,310 @@
+"""What the app shows, computed from the engine's streams and traces.
+
+Pure functions over plain objects (StepTrace records, stream dicts, settings): no
+Gradio, no plotly. The UI, the API and the tests all read the same numbers from here.
+
+    guided_logit = target_logit + alpha * (guider_logit - base_logit)
+
+Per guided token the trace keeps `delta` = alpha * (guider - base) on the chosen token;
+the heatmap colours tokens by it, the chart plots it with KL(guided || target).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import fields
+
+from .engine import DecodeSettings
+from .grading import extract_answer, is_correct
+from .trace import StepTrace
+
+ALPHA_RANGE = (0.0, 3.0)
+TEMPERATURE_RANGE = (0.0, 2.0)
+MAX_NEW_TOKENS = 8192
+MAX_PROMPT_CHARS = 8000
+SCHEDULE_KINDS = ("constant", "warm-up", "ramp")
+NEWLINE_MARK = "\u21b5"  # ↵, so a newline token has a visible, colourable glyph
+STEERED_MARK = "\u0332"  # combining low line: steered tokens are underlined in the heatmap
+PAPER = "https://arxiv.org/abs/2507.12759"
+
+
+# ---- the form <-> DecodeSettings -------------------------------------------------------
+
+def schedule_spec(kind: str, n: int | float | None) -> str:
+    """('warm-up', 100) -> 'warmup:100'; the engine's spelling of the form's schedule."""
+    if kind == "constant":
+        return "constant"
+    if kind not in SCHEDULE_KINDS:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_KINDS)}, got {kind!r}")
+    count = _whole(n, "schedule length N")
+    if count < 1:
+        raise ValueError(f"schedule length N must be at least 1 for a {kind} schedule, got {count}")
+    return f"{kind.replace('-', '')}:{count}"
+
+
+def form_values(settings: DecodeSettings) -> dict:
+    """DecodeSettings -> the form's fields (schedule split into kind and N)."""
+    kind, _, count = settings.schedule.partition(":")
+    kind = {"warmup": "warm-up"}.get(kind, kind)
+    return {"alpha": settings.alpha, "schedule": kind, "schedule_n": int(count or 100),
+            "temperature": settings.temperature, "top_p": settings.top_p,
+            "max_new_tokens": settings.max_new_tokens, "seed": settings.seed}
+
+
+def preset_settings(defaults: dict | None) -> DecodeSettings:
+    """A preset's DecodeSettings: the paper's defaults with the preset's overrides."""
+    names = {f.name for f in fields(DecodeSettings)}
+    return DecodeSettings(**{k: v for k, v in (defaults or {}).items() if k in names})
+
+
+def _number(value, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return number
+
+
+def _whole(value, name: str) -> int:
+    number = _number(value, name)
+    if number != int(number):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def _within(value: float, low: float, high: float, name: str) -> float:
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
+
+
+FORM_FIELDS = ("alpha", "schedule", "temperature", "top_p", "max_new_tokens", "seed")
+
+
+def settings_from_form(alpha, schedule, schedule_n, temperature, top_p, max_new_tokens, seed,
+                       max_new_tokens_limit: int = MAX_NEW_TOKENS, extra: dict | None = None) -> DecodeSettings:
+    """The form's values -> DecodeSettings; a ValueError that says what to fix otherwise.
+    `extra`: settings the form does not show (a preset's repeat_limit, top_k...)."""
+    alpha = _within(_number(alpha, "alpha"), *ALPHA_RANGE, "alpha")
+    temperature = _within(_number(temperature, "temperature"), *TEMPERATURE_RANGE, "temperature (0 = greedy)")
+    top_p = _number(top_p, "top-p")
+    if not 0 < top_p <= 1:
+        raise ValueError(f"top-p must be above 0 and at most 1, got {top_p:g}")
+    max_new = _within(_whole(max_new_tokens, "max new tokens"), 1, max_new_tokens_limit, "max new tokens")
+    seed = _whole(seed, "seed")
+    if seed < 0:
+        raise ValueError(f"seed must be 0 or more, got {seed}")
+    names = {f.name for f in fields(DecodeSettings)} - set(FORM_FIELDS)
+    hidden = {k: v for k, v in (extra or {}).items() if k in names}
+    settings = DecodeSettings(alpha=alpha, schedule=schedule_spec(schedule, schedule_n), temperature=temperature,
+                              top_p=top_p, max_new_tokens=int(max_new), seed=seed, **hidden)
+    settings.validate()
+    return settings
+
+
+def parse_alphas(text) -> list[float]:
+    """'0.5, 1, 1.5' -> [0.5, 1.0, 1.5], each within the alpha range."""
+    parts = [p.strip() for p in str(text or "").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("alphas to sweep: list at least one, comma-separated, e.g. 0.5, 1, 1.5, 2")
+    alphas = [_within(_number(p, "each alpha of the sweep"), *ALPHA_RANGE, "each alpha of the sweep") for p in parts]
+    return list(dict.fromkeys(alphas))
+
+
+def check_prompt(prompt) -> str:
+    """The prompt unchanged when usable; a ValueError that says what to fix otherwise."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError("The prompt is empty: type a question or click an example.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise ValueError(f"The prompt has {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}: shorten it.")
+    return prompt
+
+
+# ---- answers -------------------------------------------------------------------------
+
+def reference_for(prompt: str, examples: list[dict], task: str | None = None) -> str | None:
+    """The reference answer of a prompt: an example's, or computed for the tiny sums task."""
+    for example in examples or []:
+        if example.get("prompt") == prompt and example.get("answer") is not None:
+            return str(example["answer"])
+    if task == "sums":
+        from .organism.task import parse_prompt, reference_answer
+
+        problem = parse_prompt(prompt)
+        if problem is not None:
+            return reference_answer(problem)
+    return None
+
+
+def answer_badge(text: str, reference: str | None, done: bool) -> dict:
+    """{"answer", "correct", "markdown"}: the extracted answer and its verdict once the stream is done."""
+    if reference is None:
+        return {"answer": None, "correct": None, "markdown": ""}
+    if not done:
+        return {"answer": None, "correct": None, "markdown": f"reference answer: `{reference}` · grading when done"}
+    answer = extract_answer(text)
+    if answer is None:
+        return {"answer": None, "correct": False,
+                "markdown": f"✘ **no answer found** (reference `{reference}`)"}
+    correct = is_correct(text, reference)
+    verdict = "✔ **correct**" if correct else "✘ **incorrect**"
+    return {"answer": answer, "correct": correct,
+            "markdown": f"answer `{answer}` · {verdict}" + ("" if correct else f" (reference `{reference}`)")}
+
+
+def stream_stats(stream: dict) -> str:
+    """One line under a column: token count, tokens/s, stop reason."""
+    count = len(stream.get("ids", []))
+    stop = stream.get("stop_reason") or "running…"
+    return f"**{count}** tokens · **{stream.get('tokens_per_second', 0.0):.1f}** tok/s · stop: **{stop}**"
+
+
+# ---- the heatmap ---------------------------------------------------------------------
+
+def colour_scale(deltas: list[float]) -> float:
+    """The |delta| that maps to full colour: the 95th percentile of |delta| over the run,
+    so one outlier does not wash out every other token. 1.0 when nothing was steered."""
+    sizes = sorted(abs(d) for d in deltas if d)
+    if not sizes:
+        return 1.0
+    return sizes[min(len(sizes) - 1, math.ceil(0.95 * len(sizes)) - 1)]
+
+
+def display_token(token: str) -> str:
+    return token.replace("\n", NEWLINE_MARK + "\n")
+
+
+def heatmap(records: list[StepTrace], scale: float | None = None) -> list[tuple[str, float | None]]:
+    """(text, score) pairs for gr.HighlightedText: score = delta / scale clipped to [-1, 1]
+    (red: the guider pushed the chosen token up, purple: down); steered tokens underlined."""
+    scale = scale or colour_scale([r.delta for r in records])
+    spans = []
+    for record in records:
+        text = display_token(record.token)
+        if record.steered:
+            text = "".join(ch + STEERED_MARK if ch != "\n" else ch for ch in text)
+        score = max(-1.0, min(1.0, record.delta / scale)) if record.delta else None
+        spans.append((text, None if score is None else round(score, 4)))
+    return spans
+
+
+# ---- the per-token chart -------------------------------------------------------------
+
+def hover_token(token: str) -> str:
+    """A token as plotly hover text shows it: escaped, never empty."""
+    return repr(token)[1:-1].replace("<", "&lt;") or "∅"
+
+
+def hover_text(record: StepTrace, k: int = 5) -> str:
+    """Step, token, then the target's top-k beside the guided top-k (probabilities)."""
+    head = (f"step {record.step} · <b>'{hover_token(record.token)}'</b> · Δ {record.delta:+.3f} · "
+            f"KL {record.kl:.3f}" + (" · <b>steered</b>" if record.steered else ""))
+    rows = ["target top-5 │ guided top-5"]
+    for t, g in zip(record.target_top[:k], record.guided_top[:k]):
+        rows.append(f"'{hover_token(t['token'])}' {t['prob']:.2f} │ '{hover_token(g['token'])}' {g['prob']:.2f}")
+    return "<br>".join([head] + rows)
+
+
+def chart_series(records: list[StepTrace]) -> dict:
+    """The chart's data, one entry per guided token, straight from the trace."""
+    return {
+        "step": [r.step for r in records],
+        "delta": [r.delta for r in records],
+        "kl": [r.kl for r in records],
+        "alpha": [r.alpha for r in records],
+        "steered": [r.steered for r in records],
+        "token": [r.token for r in records],
+        "hover": [hover_text(r) for r in records],
+    }
+
+
+# ---- one token, three tables ---------------------------------------------------------
+
+def top_tables(record: StepTrace) -> dict:
+    """The teaching view of one step: what the target wanted, what the guider pair pushed
+    up and down (alpha * (guider - base)), and what the guided distribution picked."""
+    def shown(token):
+        return repr(token)[1:-1]
+
+    target = [[shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4)] for e in record.target_top]
+    pushed = [[shown(u["token"]), round(u["delta"], 4), shown(d["token"]), round(d["delta"], 4)]
+              for u, d in zip(record.delta_up, record.delta_down)]
+    guided = [[shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4),
+               "◀ picked" if e["id"] == record.token_id else ""] for e in record.guided_top]
+    return {"target": target, "pushed": pushed, "guided": guided}
+
+
+TABLE_HEADERS = {
+    "target": ["token", "target logit", "target prob"],
+    "pushed": ["pushed up", "Δ up", "pushed down", "Δ down"],
+    "guided": ["token", "guided logit", "guided prob", ""],
+}
+
+
+def step_summary(record: StepTrace) -> str:
+    verdict = (f"the guider **changed the pick** from `{_md(record.target_pick)}`" if record.steered
+               else "the guider **kept** the target's pick")
+    return (f"Step **{record.step}** (alpha {record.alpha:g}): picked `{_md(record.token)}` — target prob "
+            f"{record.target_prob:.3f} → guided prob {record.guided_prob:.3f}, Δ on it {record.delta:+.3f}, "
+            f"KL(guided‖target) {record.kl:.3f}; {verdict}.")
+
+
+def _md(token: str) -> str:
+    return repr(token)[1:-1].replace("`", "'")
+
+
+def _guided_logit_of(record: StepTrace, token_id: int) -> float | None:
+    return next((e["logit"] for e in record.guided_top if e["id"] == token_id), None)
+
+
+def example_step(records: list[StepTrace]) -> StepTrace | None:
+    """The step a worked example is built from: the first steered one, else the largest |delta|."""
+    if not records:
+        return None
+    return next((r for r in records if r.steered), None) or max(records, key=lambda r: abs(r.delta))
+
+
+def worked_example(records: list[StepTrace]) -> str:
+    """The formula applied by hand to one step of the current run, with its real numbers."""
+    record = example_step(records)
+    if record is None:
+        return "_Run a prompt: a worked example from its numbers appears here._"
+    pick, chosen = record.target_top[0], record
+    lines = [f"From this run, step **{record.step}**, alpha = **{record.alpha:g}**:", ""]
+    lines.append(f"- chosen token `{_md(chosen.token)}`: {chosen.target_logit:.3f} + "
+                 f"({chosen.delta:+.3f}) = **{chosen.guided_logit:.3f}** "
+                 f"(prob {chosen.target_prob:.3f} → {chosen.guided_prob:.3f})")
+    if record.steered:
+        pick_guided = _guided_logit_of(record, pick["id"])
+        if pick_guided is not None:
+            lines.append(f"- the target's own pick `{_md(pick['token'])}`: {pick['logit']:.3f} + "
+                         f"({pick_guided - pick['logit']:+.3f}) = **{pick_guided:.3f}**")
+        lines += ["", f"The guider pair moved `{_md(chosen.token)}` above `{_md(pick['token'])}`: "
+                      "ThinkLogit wrote a different token than the target alone would have."]
+    else:
+        lines += ["", "No token was steered in this run; this is the step the guider pushed hardest."]
+    return "\n".join(lines)
+
+
+# ---- export --------------------------------------------------------------------------
+
+def run_record(preset: str, settings: DecodeSettings, baseline: dict, guided: dict, reference: str | None = None) -> dict:
+    """One run in the CLI's `generate --json` shape, plus the reference answer and badges."""
+    record = {"preset": preset, "settings": settings.to_dict(), "baseline": baseline, "guided": guided}
+    if reference is not None:
+        record["reference"] = reference
+        record["answers"] = {name: {k: v for k, v in answer_badge(s["text"], reference, True).items() if k != "markdown"}
+                             for name, s in (("baseline", baseline), ("guided", guided))}
+    return record
+
+
+def export_json(run: dict) -> str:
+    return json.dumps(run, ensure_ascii=False, indent=1)
+
+
+def load_run(text: str) -> tuple[dict, list[StepTrace]]:
+    """An exported run -> (the dict, its guided trace as StepTrace records)."""
+    run = json.loads(text)
+    return run, [StepTrace.from_dict(r) for r in run["guided"]["trace"]]

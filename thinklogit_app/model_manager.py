@@ -1,0 +1,132 @@
+"""One loaded trio for the whole app: loaded once, shared by every visitor, freed on switch.
+
+A request names a preset and per-model quantization; when that differs from what is
+loaded, the old trio's runs are told to stop, the old models are dropped (and the CUDA
+cache emptied) and the new ones load. All of it under one lock, so two visitors asking
+for two presets at once load them one after the other, never both at a time.
+"""
+from __future__ import annotations
+
+import gc
+import threading
+
+import torch
+
+from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, load_trio, loadable, read_presets
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+
+class ModelManager:
+    def __init__(self, presets: list[Preset] | None = None, load=load_trio):
+        self.presets = presets if presets is not None else read_presets()  # THINKLOGIT_PRESETS overrides the file
+        if not self.presets:
+            raise PresetError("the presets file lists no preset")
+        self._load = load
+        self._lock = threading.RLock()
+        self._key: tuple | None = None
+        self._trio = None
+        self._runs: set = set()  # cancel Events of runs on the loaded trio
+        self.loads = 0
+
+    # ---- presets ----
+    @property
+    def default(self) -> Preset:
+        return next((p for p in self.presets if p.default), self.presets[0])
+
+    def preset(self, name: str | None) -> Preset:
+        if not name:
+            return self.default
+        for preset in self.presets:
+            if preset.name == name:
+                return preset
+        raise PresetError(f"unknown preset {name!r}: choose one of {', '.join(p.name for p in self.presets)}")
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, name) per preset; the label says when a preset cannot load here."""
+        out = []
+        for preset in self.presets:
+            ok, _ = loadable(preset)
+            out.append((preset.name if ok else f"{preset.name} (cannot load here)", preset.name))
+        return out
+
+    def quantization(self, preset: Preset, overrides: dict | None = None) -> dict:
+        modes = {role: "none" for role in ROLES} | preset.quantization | {k: v for k, v in (overrides or {}).items() if v}
+        for role, mode in modes.items():
+            if mode not in QUANTIZATIONS:
+                raise PresetError(f"quantization of the {role} must be one of {', '.join(QUANTIZATIONS)}, got {mode!r}")
+        return modes
+
+    # ---- the loaded trio ----
+    def get(self, name: str | None, quantization: dict | None = None):
+        """The trio of `name` with `quantization`, loading it (and freeing the old one) if needed."""
+        preset = self.preset(name)
+        modes = self.quantization(preset, quantization)
+        key = (preset.name, tuple(sorted(modes.items())))
+        with self._lock:
+            if key == self._key and self._trio is not None:
+                return self._trio
+            ok, why = loadable(preset)
+            if not ok:
+                raise PresetError(f"{why}.{self._still_loaded()}")
+            self.free()
+            try:
+                trio = self._load(preset, quantization=modes)
+            except PresetError:
+                raise
+            except Exception as err:  # bitsandbytes without a GPU, out of memory, a broken folder
+                raise PresetError(f"loading preset {preset.name!r} failed: {type(err).__name__}: "
+                                  f"{str(err).splitlines()[0][:200] if str(err) else ''}") from err
+            trio.info = {"preset": preset.name, "quantization": modes} | dict(trio.info or {})
+            self._key, self._trio = key, trio
+            self.loads += 1
+            return trio
+
+    def _still_loaded(self) -> str:
+        return f" Still loaded: {self._key[0]}." if self._key else ""
+
+    def free(self) -> None:
+        """Stop the runs on the loaded trio and drop it."""
+        with self._lock:
+            for cancel in list(self._runs):
+                cancel.set()
+            self._runs.clear()
+            self._trio, self._key = None, None
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+
+    def track(self, cancel: threading.Event) -> None:
+        with self._lock:
+            self._runs.add(cancel)
+
+    def untrack(self, cancel: threading.Event) -> None:
+        with self._lock:
+            self._runs.discard(cancel)
+
+    @property
+    def loaded(self) -> str | None:
+        return self._key[0] if self._key else None
+
+    def status(self) -> dict:
+        trio = self._trio
+        if trio is None:
+            return {"loaded": None}
+        info = trio.info or {}
+        return {"loaded": info.get("preset"), "device": info.get("device", str(trio.target.device)),
+                "dtype": info.get("dtype", str(next(trio.target.parameters()).dtype).replace("torch.", "")),
+                "quantization": info.get("quantization", {}),
+                "memory_bytes": info.get("memory_bytes") or sum(m.get_memory_footprint() for m in (trio.target, trio.guider, trio.base))}
+
+    def status_line(self) -> str:
+        status = self.status()
+        if status["loaded"] is None:
+            return "No models loaded yet: pick a preset."
+        quant = " / ".join(f"{role} {status['quantization'].get(role, 'none')}" for role in ROLES)
+        line = (f"Loaded **{status['loaded']}** on **{status['device']}** · {status['dtype']} · "
+                f"quantization: {quant} · {_megabytes(status['memory_bytes'])} of weights in memory")
+        if torch.cuda.is_available():
+            line += f" · GPU memory allocated {_megabytes(torch.cuda.memory_allocated())}"
+        return line

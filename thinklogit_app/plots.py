@@ -1,0 +1,62 @@
+"""Plotly figures from analysis output (the numbers come from analysis; this file only draws)."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+STEER_COLOUR = "#d62728"
+DELTA_COLOUR = "#1f77b4"
+KL_COLOUR = "#ff7f0e"
+
+
+def token_chart(series: dict) -> go.Figure:
+    """Per guided token: delta on the chosen token (bars), KL(guided || target) (line, right
+    axis), steered tokens marked; hovering a token shows target top-5 vs guided top-5."""
+    steered = [i for i, s in enumerate(series["steered"]) if s]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=series["step"], y=series["delta"], name="Δ on chosen token = α·(guider − base)",
+        marker_color=DELTA_COLOUR, hovertext=series["hover"], hoverinfo="text",
+    ))
+    fig.add_trace(go.Scatter(
+        x=series["step"], y=series["kl"], name="KL(guided ‖ target)", mode="lines",
+        line={"color": KL_COLOUR, "width": 1.5}, yaxis="y2", hoverinfo="skip",
+    ))
+    fig.add_trace(go.Scatter(
+        x=[series["step"][i] for i in steered], y=[series["delta"][i] for i in steered],
+        name="steered (pick changed)", mode="markers",
+        marker={"color": STEER_COLOUR, "symbol": "triangle-up", "size": 9},
+        hovertext=[series["hover"][i] for i in steered], hoverinfo="text",
+    ))
+    fig.update_layout(
+        height=320, margin={"l": 50, "r": 50, "t": 30, "b": 40}, bargap=0.05, hovermode="closest",
+        xaxis={"title": "generated token (step)"},
+        yaxis={"title": "Δ logit", "zeroline": True},
+        yaxis2={"title": "KL (nats)", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+        hoverlabel={"font": {"family": "monospace", "size": 11}, "align": "left"},
+    )
+    return fig
+
+
+def accuracy_bars(accuracy: dict[str, float]) -> go.Figure:
+    """pass@1 per way of decoding, over whatever keys the evaluation returned."""
+    names = list(accuracy)
+    fig = go.Figure(go.Bar(
+        x=names, y=[accuracy[n] for n in names], text=[f"{accuracy[n]:.1%}" for n in names],
+        textposition="outside", marker_color=[STEER_COLOUR if n.startswith("thinklogit") else DELTA_COLOUR for n in names],
+    ))
+    fig.update_layout(height=320, margin={"l": 50, "r": 20, "t": 30, "b": 40},
+                      yaxis={"title": "pass@1", "range": [0, 1.1], "tickformat": ".0%"})
+    return fig
+
+
+def alpha_sweep_line(sweep: dict[str, float], reference: dict[str, float] | None = None) -> go.Figure:
+    """Accuracy vs alpha; dashed lines for the target and guider alone when given."""
+    alphas = sorted(sweep, key=float)
+    fig = go.Figure(go.Scatter(x=[float(a) for a in alphas], y=[sweep[a] for a in alphas],
+                               mode="lines+markers", name="ThinkLogit", line={"color": STEER_COLOUR}))
+    for name, value in (reference or {}).items():
+        fig.add_hline(y=value, line_dash="dash", annotation_text=f"{name} alone", annotation_position="top left")
+    fig.update_layout(height=320, margin={"l": 50, "r": 20, "t": 30, "b": 40},
+                      xaxis={"title": "alpha"}, yaxis={"title": "pass@1", "range": [0, 1.05], "tickformat": ".0%"})
+    return fig

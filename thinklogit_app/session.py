@@ -1,0 +1,171 @@
+"""Runs behind the app: the engine's decode on a worker thread, one cancel Event per run.
+
+The worker advances `engine.decode` as fast as the models go; the request handler only
+reads snapshots of the streams at the pace the UI can draw (`Run.updates`). Stop sets
+the run's cancel Event, so the engine itself stops before its next step — and a client
+that goes away (the handler's generator is closed) stops it the same way.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .engine import STREAMS, DecodeSettings, decode, encode_prompt
+
+TEXT_EVERY_S = 0.1  # how often the two text columns refresh
+HEAVY_EVERY_S = 1.0  # how often the heatmap and chart redraw (plus per 1000 tokens)
+
+
+@dataclass
+class StreamView:
+    """One stream at one moment: a consistent prefix of what the engine produced."""
+
+    name: str
+    ids: list[int]
+    text: str
+    stop_reason: str | None
+    tokens_per_second: float
+    records: list = field(repr=False, default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.stop_reason is not None
+
+    def to_dict(self, with_records: bool = True) -> dict:
+        """The engine's StreamState.to_dict() shape (the CLI's `generate --json`)."""
+        out = {"ids": list(self.ids), "text": self.text, "stop_reason": self.stop_reason,
+               "tokens_per_second": round(self.tokens_per_second, 2)}
+        if with_records:
+            out["trace" if self.name == "guided" else "tokens"] = [r.to_dict() for r in self.records]
+        return out
+
+
+@dataclass
+class Snapshot:
+    step: int  # decoding steps done (0 before the first token)
+    done: bool
+    baseline: StreamView
+    guided: StreamView
+    error: BaseException | None = None
+
+
+class Run:
+    """One generation on a worker thread. `cancel` stops the engine at its next step."""
+
+    def __init__(self, trio, prompt: str, settings: DecodeSettings, streams=STREAMS):
+        encode_prompt(trio, prompt, settings.max_new_tokens)  # refuse a bad prompt before any thread starts
+        settings.validate()
+        self.trio, self.prompt, self.settings = trio, prompt, settings
+        self.cancel = threading.Event()
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+        self.started = time.perf_counter()
+        self._states: dict = {}
+        self._marks = {s: (0, None, 0.0) for s in STREAMS}  # stream -> (length, stop reason, tokens/s)
+        self._step = 0
+        self._thread = threading.Thread(target=self._work, args=(streams,), daemon=True, name="thinklogit-run")
+
+    def start(self) -> "Run":
+        self._thread.start()
+        return self
+
+    def _work(self, streams) -> None:
+        try:
+            for step in decode(self.trio, self.prompt, self.settings, streams, cancel=self.cancel):
+                # The generator is paused here, so lengths and stop reasons are consistent.
+                for name in STREAMS:
+                    state = getattr(step, name)
+                    if state is not None:
+                        self._states[name] = state
+                        self._marks[name] = (len(state.ids), state.stop_reason, state.tokens_per_second)
+                self._step = step.step + 1
+        except BaseException as err:  # reported to the handler, which turns it into a message
+            self.error = err
+        finally:
+            self.finished.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def snapshot(self) -> Snapshot:
+        done = self.finished.is_set()
+        step = self._step
+        marks = dict(self._marks)
+        views = {}
+        for name in STREAMS:
+            length, stop, speed = marks[name]
+            state = self._states.get(name)
+            ids = list(state.ids[:length]) if state is not None else []
+            records = list(state.records[:length]) if state is not None else []
+            if done and stop is None and self.cancel.is_set():
+                stop = "cancelled"  # stopped before its first step
+            views[name] = StreamView(name, ids, self.trio.tokenizer.decode(ids, skip_special_tokens=True),
+                                     stop, speed, records)
+        return Snapshot(step, done, views["baseline"], views["guided"], self.error if done else None)
+
+    def updates(self, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S) -> Iterator[tuple[Snapshot, bool]]:
+        """(snapshot, heavy) at most every `every` seconds while the run goes, and once at the end.
+        `heavy` marks the snapshots worth a full redraw (heatmap, chart): throttled to
+        `heavy_every` seconds, plus a second per 1000 tokens so long runs stay smooth."""
+        last_step, last_heavy = -1, time.perf_counter()
+        while True:
+            finished = self.finished.wait(every)
+            snap = self.snapshot()
+            if snap.step == last_step and not finished:
+                continue
+            last_step = snap.step
+            now = time.perf_counter()
+            heavy = finished or now - last_heavy >= heavy_every * (1 + len(snap.guided.ids) / 1000)
+            if heavy:
+                last_heavy = now
+            yield snap, heavy
+            if finished:
+                return
+
+
+class RunRegistry:
+    """The current run of each session (browser tab or API client), so Stop can find it.
+    A new run in a session stops that session's previous one."""
+
+    def __init__(self, manager=None, capacity: int = 256):
+        self.manager = manager
+        self.capacity = capacity
+        self._runs: OrderedDict[str, Run] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def start(self, session: str, run: Run) -> Run:
+        with self._lock:
+            old = self._runs.pop(session, None)
+            if old is not None:
+                old.cancel.set()
+            self._runs[session] = run
+            while len(self._runs) > self.capacity:
+                _, stale = self._runs.popitem(last=False)
+                stale.cancel.set()
+        if self.manager is not None:
+            self.manager.track(run.cancel)
+        return run.start()
+
+    def finish(self, session: str, run: Run) -> None:
+        with self._lock:
+            if self._runs.get(session) is run:
+                del self._runs[session]
+        if self.manager is not None:
+            self.manager.untrack(run.cancel)
+
+    def stop(self, session: str) -> bool:
+        """Signal the session's run to stop; False when it has none running."""
+        with self._lock:
+            run = self._runs.get(session)
+        if run is None or run.finished.is_set():
+            return False
+        run.cancel.set()
+        return True
+
+    def active(self) -> int:
+        with self._lock:
+            return sum(not r.finished.is_set() for r in self._runs.values())

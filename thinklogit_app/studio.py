@@ -1,0 +1,218 @@
+"""What each control of the app does, in plain Python: ui.py wires these to components,
+the named API endpoints call them too, and the tests drive them without a server.
+
+Errors a visitor can fix are raised as ValueError / PresetError with a message that
+says what to change; the UI shows them as toasts and keeps serving.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import analysis, plots
+from .model_manager import ModelManager
+from .presets import ROLES, PresetError, loadable
+from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
+
+EVAL_MAX_N = 500
+
+
+class Studio:
+    def __init__(self, manager: ModelManager | None = None, export_dir: str | Path | None = None):
+        self.manager = manager or ModelManager()
+        self.runs = RunRegistry(self.manager)
+        self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="thinklogit-runs-"))
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+
+    # ---- presets and models -------------------------------------------------------
+    def preset_view(self, name: str | None) -> dict:
+        """Everything the form shows for a preset: defaults, quantization, examples, whether it loads."""
+        preset = self.manager.preset(name)
+        ok, why = loadable(preset)
+        examples = preset.load_examples() if ok or not preset.examples else _safe_examples(preset)
+        return {
+            "name": preset.name, "description": preset.description, "loadable": ok, "why": why,
+            "quantization": self.manager.quantization(preset),
+            "form": analysis.form_values(analysis.preset_settings(preset.defaults)),
+            "examples": [{"prompt": e["prompt"], "answer": str(e.get("answer", ""))} for e in examples],
+        }
+
+    def load(self, name: str | None, quantization: dict | None = None) -> str:
+        """Load (or keep) a preset's trio; the status line afterwards."""
+        self.manager.get(name, quantization)
+        return self.manager.status_line()
+
+    def status_line(self) -> str:
+        return self.manager.status_line()
+
+    # ---- generation ----------------------------------------------------------------
+    def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
+              form: dict) -> tuple[Run, str | None]:
+        """Validate the inputs, get the models, start the run; (run, reference answer)."""
+        prompt = analysis.check_prompt(prompt)
+        chosen = self.manager.preset(preset)
+        settings = analysis.settings_from_form(**form, extra=chosen.defaults)
+        trio = self.manager.get(preset, quantization)
+        reference = analysis.reference_for(prompt, chosen.load_examples(), chosen.task)
+        run = Run(trio, prompt, settings)
+        self.runs.start(session or "anonymous", run)
+        return run, reference
+
+    def stream(self, session: str, run: Run, every: float = TEXT_EVERY_S,
+               heavy_every: float = HEAVY_EVERY_S) -> Iterator[tuple[Snapshot, bool]]:
+        """The run's snapshots at the UI's pace; closing this generator stops the run."""
+        try:
+            for snap, heavy in run.updates(every, heavy_every):
+                if snap.error is not None:
+                    raise _user_error(snap.error)
+                yield snap, heavy
+        finally:
+            run.cancel.set()  # no-op when it finished; stops it when the client went away
+            self.runs.finish(session or "anonymous", run)
+
+    def generate_panels(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
+                        form: dict, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S) -> Iterator[dict]:
+        """The UI's view of a run, one dict per refresh; heavy keys only when due (see `panels`)."""
+        run, reference = self.start(session, preset, quantization, prompt, form)
+        for snap, heavy in self.stream(session, run, every, heavy_every):
+            yield self.panels(snap, heavy, reference, run)
+
+    def panels(self, snap: Snapshot, heavy: bool, reference: str | None, run: Run) -> dict:
+        base, guided = snap.baseline, snap.guided
+        records = guided.records
+        out = {
+            "baseline_text": base.text, "guided_text": guided.text,
+            "baseline_stats": analysis.stream_stats(base.to_dict(False)),
+            "guided_stats": analysis.stream_stats(guided.to_dict(False)),
+            "baseline_badge": analysis.answer_badge(base.text, reference, base.done)["markdown"],
+            "guided_badge": analysis.answer_badge(guided.text, reference, guided.done)["markdown"],
+            "done": snap.done,
+        }
+        if heavy:
+            out["heatmap"] = analysis.heatmap(records)
+            out["chart"] = plots.token_chart(analysis.chart_series(records))
+        if snap.done:
+            record = analysis.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference)
+            out["record"] = record
+            out["records"] = records
+            out["worked"] = analysis.worked_example(records)
+            out["steps"] = max(len(records) - 1, 0)
+            focus = analysis.example_step(records)
+            out["focus"] = records.index(focus) if focus is not None else 0
+            out["export"] = str(self.export(record))
+        return out
+
+    def generate_json(self, session: str, preset: str | None, prompt: str, settings: dict,
+                      quantization: dict | None = None, every: float = TEXT_EVERY_S) -> Iterator[dict]:
+        """The API's view of a run: light dicts while it streams, then the full record
+        (the CLI's `generate --json` shape with the guided trace) with "done": true."""
+        form = self.api_form(preset, settings)
+        run, reference = self.start(session, preset, quantization, prompt, form)
+        for snap, _ in self.stream(session, run, every, every):
+            if not snap.done:
+                yield {"done": False, "step": snap.step, "baseline": snap.baseline.to_dict(False),
+                       "guided": snap.guided.to_dict(False)}
+            else:
+                record = analysis.run_record(_preset_of(run), run.settings, snap.baseline.to_dict(),
+                                             snap.guided.to_dict(), reference)
+                yield {"done": True, "step": snap.step} | record
+
+    def api_form(self, preset: str | None, settings: dict) -> dict:
+        """API settings (None = the preset's default; schedule as 'warmup:100') -> form values."""
+        form = self.preset_view(preset)["form"]
+        for key, value in settings.items():
+            if value is None or value == "":
+                continue
+            if key == "schedule":
+                kind, _, count = str(value).partition(":")
+                form["schedule"] = {"warmup": "warm-up"}.get(kind.strip(), kind.strip())
+                if count:
+                    form["schedule_n"] = count
+            elif key in form:
+                form[key] = value
+            else:
+                raise ValueError(f"unknown setting {key!r}: use {', '.join(form)}")
+        return form
+
+    def stop(self, session: str) -> bool:
+        return self.runs.stop(session or "anonymous")
+
+    def export(self, record: dict) -> Path:
+        path = self.export_dir / f"thinklogit-run-{time.strftime('%Y%m%d-%H%M%S')}-{id(record) % 10000:04d}.json"
+        path.write_text(analysis.export_json(record))
+        return path
+
+    # ---- one token -----------------------------------------------------------------
+    @staticmethod
+    def inspect(records: list, step) -> dict:
+        if not records:
+            return {"summary": "_Run a prompt first: then pick a step to see its numbers._",
+                    "target": [], "pushed": [], "guided": []}
+        index = max(0, min(int(step or 0), len(records) - 1))
+        return {"summary": analysis.step_summary(records[index])} | analysis.top_tables(records[index])
+
+    # ---- evaluation ----------------------------------------------------------------
+    def evaluate(self, preset: str | None, n, alphas: str, quantization: dict | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> dict:
+        """Held-out greedy pass@1 (evaluation.evaluate) for the preset: its JSON shape."""
+        from .evaluation import evaluate
+
+        count = analysis._whole(n, "number of problems")
+        if not 1 <= count <= EVAL_MAX_N:
+            raise ValueError(f"number of problems must be between 1 and {EVAL_MAX_N}, got {count}")
+        sweep = analysis.parse_alphas(alphas)
+        trio = self.manager.get(preset, quantization)
+        chosen = self.manager.preset(preset)
+        items, max_new_tokens = _eval_items(trio, chosen, count)
+        alpha = float((chosen.defaults or {}).get("alpha", 1.0))
+        result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=sweep, alpha=alpha,
+                          schedules=(), max_new_tokens=max_new_tokens, preset=chosen.name, progress=progress)
+        return result.to_json()
+
+    @staticmethod
+    def evaluation_panels(result: dict) -> dict:
+        accuracy = result["accuracy"]
+        rows = [[name, round(value, 4), f"{value:.1%}"] for name, value in accuracy.items()]
+        alone = {k: accuracy[k] for k in ("target", "guider") if k in accuracy}
+        summary = (f"{result['n']} held-out problems of **{result['preset']}**, greedy, ThinkLogit at alpha "
+                   f"{result.get('alpha', 1):g}; {result.get('seconds', 0):.0f} s.")
+        return {"rows": rows, "bars": plots.accuracy_bars(accuracy),
+                "sweep": plots.alpha_sweep_line(result["alpha_sweep"], alone), "summary": summary}
+
+
+def _safe_examples(preset) -> list[dict]:
+    try:
+        return preset.load_examples()
+    except (OSError, ValueError):
+        return []
+
+
+def _eval_items(trio, preset, n: int):
+    """The preset's held-out items and the token budget (as the `eval` command sets them)."""
+    from .evaluation import held_out_items
+
+    max_new_tokens = int((preset.defaults or {}).get("max_new_tokens", 256))
+    sums_config = None
+    if preset.task == "sums":
+        from .organism.task import config_of
+        from .organism.train import max_new_tokens_for
+
+        sums_config = config_of(trio.target)
+        max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
+    return held_out_items(preset.task, n, _safe_examples(preset), sums_config), max_new_tokens
+
+
+def _user_error(err: BaseException) -> BaseException:
+    if isinstance(err, (ValueError, PresetError)):
+        return err
+    return RuntimeError(f"generation failed: {type(err).__name__}: {err}")
+
+
+def quantization_of(target: str | None, guider: str | None, base: str | None) -> dict:
+    return {role: mode for role, mode in zip(ROLES, (target, guider, base)) if mode}
+
+
+def _preset_of(run: Run) -> str:
+    return (run.trio.info or {}).get("preset", "")
