@@ -52,13 +52,15 @@ def test_colour_scale_is_the_95th_percentile_so_one_outlier_does_not_wash_out_th
     assert analysis.colour_scale([-4.0, 2.0]) == 4.0
 
 
-def test_heatmap_scores_are_signed_clipped_and_steered_tokens_underlined():
-    records = [fake_record(0, 0.0), fake_record(1, 0.5), fake_record(2, -2.0, steered=True), fake_record(3, 9.0, token="\n")]
+def test_heatmap_scores_are_signed_clipped_and_steered_tokens_marked():
+    records = [fake_record(0, 0.0), fake_record(1, 0.5), fake_record(2, -2.0, steered=True),
+               fake_record(3, 9.0, token="\n"), fake_record(4, 1.0, steered=True, token="\n")]
     spans = analysis.heatmap(records, scale=1.0)
-    assert [score for _, score in spans] == [None, 0.5, -1.0, 1.0]
+    assert [score for _, score in spans] == [None, 0.5, -1.0, 1.0, 1.0]
     assert spans[0][0] == "7"
-    assert spans[2][0] == "7" + analysis.STEERED_MARK  # underlined
-    assert spans[3][0] == analysis.NEWLINE_MARK + "\n"  # a newline token stays visible
+    assert spans[2][0] == "7▴"
+    assert spans[3][0] == "↵\n"  # a newline token stays visible (and colourable)
+    assert spans[4][0] == "↵▴\n"  # the mark stays on the token's line
 
 
 def test_heatmap_of_a_real_trace_follows_its_deltas(traced):

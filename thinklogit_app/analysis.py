@@ -24,7 +24,7 @@ MAX_NEW_TOKENS = 8192
 MAX_PROMPT_CHARS = 8000
 SCHEDULE_KINDS = ("constant", "warm-up", "ramp")
 NEWLINE_MARK = "\u21b5"  # ↵, so a newline token has a visible, colourable glyph
-STEERED_MARK = "\u0332"  # combining low line: steered tokens are underlined in the heatmap
+STEERED_MARK = "\u25b4"  # ▴ after a steered token, as the chart's triangle marks it
 PAPER = "https://arxiv.org/abs/2507.12759"
 
 
@@ -178,13 +178,13 @@ def display_token(token: str) -> str:
 
 def heatmap(records: list[StepTrace], scale: float | None = None) -> list[tuple[str, float | None]]:
     """(text, score) pairs for gr.HighlightedText: score = delta / scale clipped to [-1, 1]
-    (red: the guider pushed the chosen token up, purple: down); steered tokens underlined."""
+    (red: the guider pushed the chosen token up, purple: down); steered tokens marked ▴."""
     scale = scale or colour_scale([r.delta for r in records])
     spans = []
     for record in records:
         text = display_token(record.token)
-        if record.steered:
-            text = "".join(ch + STEERED_MARK if ch != "\n" else ch for ch in text)
+        if record.steered:  # the mark goes before a trailing newline so it stays on the token's line
+            text = text[:-1] + STEERED_MARK + "\n" if text.endswith("\n") else text + STEERED_MARK
         score = max(-1.0, min(1.0, record.delta / scale)) if record.delta else None
         spans.append((text, None if score is None else round(score, 4)))
     return spans

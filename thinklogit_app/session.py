@@ -113,17 +113,17 @@ class Run:
         `heavy_every` seconds, plus a second per 1000 tokens so long runs stay smooth."""
         last_step, last_heavy = -1, time.perf_counter()
         while True:
-            finished = self.finished.wait(every)
-            snap = self.snapshot()
-            if snap.step == last_step and not finished:
+            self.finished.wait(every)
+            snap = self.snapshot()  # its `done` decides, so exactly one final snapshot is yielded
+            if snap.step == last_step and not snap.done:
                 continue
             last_step = snap.step
             now = time.perf_counter()
-            heavy = finished or now - last_heavy >= heavy_every * (1 + len(snap.guided.ids) / 1000)
+            heavy = snap.done or now - last_heavy >= heavy_every * (1 + len(snap.guided.ids) / 1000)
             if heavy:
                 last_heavy = now
             yield snap, heavy
-            if finished:
+            if snap.done:
                 return
 
 

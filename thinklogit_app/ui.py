@@ -40,12 +40,12 @@ $$\\ell_{{\\text{{guided}}}} = \\ell_{{\\text{{target}}}} + \\alpha\\,\\big(\\el
 
 Temperature and top-p are applied after the sum. `α = 0` is the target alone; the paper uses `α = 1` after a
 100-token warm-up (α = 0 first). The heatmap colours each guided token by `α·(guider − base)` on that token
-(red: pushed up, purple: pushed down); underlined tokens are where the guided pick differs from the target's.
+(red: pushed up, purple: pushed down); tokens marked ▴ are where the guided pick differs from the target's.
 Paper: [arXiv 2507.12759]({PAPER}) · authors' code: github.com/yunx-z/think-logit."""
 
 LEGEND = ("Colour = α·(guider − base) on each chosen token, scaled to the run's 95th percentile "
-          "(red: pushed up · purple: pushed down); <u>underlined</u> = steered (the guided pick differs "
-          "from the target's own top pick).")
+          "(red: pushed up · purple: pushed down); ▴ = steered: the guided pick differs from the target's "
+          "own top pick (red triangles in the chart). Hover a bar for that step's top-5 tables.")
 
 CSS = """
 #baseline-text textarea, #guided-text textarea { font-family: var(--font-mono); font-size: 13px; }

@@ -1,0 +1,120 @@
+"""End to end: `python app.py` in a subprocess on a free port (a tiny random preset via
+THINKLOGIT_PRESETS), driven by gradio_client through the named API endpoints."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from gradio_client import Client
+
+from app_server import serve, tiny_presets
+from thinklogit_app.engine import DecodeSettings, run_to_end
+from thinklogit_app.presets import get_preset, load_trio
+
+PROMPT = "Q:12+34\n"
+
+
+@pytest.fixture(scope="module")
+def presets(tmp_path_factory):
+    return tiny_presets(tmp_path_factory.mktemp("app-presets"))
+
+
+@pytest.fixture(scope="module")
+def client(presets, tmp_path_factory):
+    log = tmp_path_factory.mktemp("app-log") / "app.log"
+    with serve(presets, log, extra_env={"OMP_NUM_THREADS": "1"}) as url:
+        yield Client(url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def engine_trio(presets):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the served app (see test_ui_logic.one_thread)
+    yield load_trio(get_preset("tiny-random", presets))
+    torch.set_num_threads(threads)
+
+
+def assert_same_run(served: dict, engine: dict) -> None:
+    for name in ("baseline", "guided"):
+        assert served[name]["ids"] == engine[name].ids
+        assert served[name]["text"] == engine[name].text
+        assert served[name]["stop_reason"] == engine[name].stop_reason
+    trace = served["guided"]["trace"]
+    assert len(trace) == len(engine["guided"].records)
+    for got, want in zip(trace, (r.to_dict() for r in engine["guided"].records)):
+        assert {k: got[k] for k in ("step", "token_id", "token", "target_pick_id", "steered", "alpha")} == \
+               {k: want[k] for k in ("step", "token_id", "token", "target_pick_id", "steered", "alpha")}
+        for key in ("target_logit", "target_prob", "delta", "guided_logit", "guided_prob", "kl"):
+            assert got[key] == pytest.approx(want[key], rel=1e-4, abs=1e-5)
+
+
+def test_named_endpoints_are_served(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/generate", "/evaluate", "/stop", "/presets"} <= set(endpoints)
+    listed = {p["name"]: p for p in client.predict(api_name="/presets")}
+    assert listed["tiny-random"]["default"] and listed["tiny-random"]["loadable"]
+    assert not listed["gpu-only"]["loadable"] and "needs a CUDA GPU" in listed["gpu-only"]["status"]
+
+
+@pytest.mark.parametrize("settings", [
+    {},  # the preset's defaults: greedy
+    {"alpha": 1.5, "schedule": "warmup:5", "temperature": 0.8, "top_p": 0.9, "seed": 7, "max_new_tokens": 30},
+], ids=["preset-defaults", "sampled-warmup"])
+def test_streamed_result_equals_the_engines(client, engine_trio, settings):
+    job = client.submit(prompt=PROMPT, api_name="/generate", **settings)
+    final = job.result()
+    assert final["done"] and final["preset"] == "tiny-random"
+    expected = DecodeSettings(**final["settings"])
+    if settings:
+        assert {k: getattr(expected, k) for k in settings} == settings
+    assert_same_run(final, run_to_end(engine_trio, PROMPT, expected))
+
+
+def test_updates_stream_while_the_run_goes_then_stop_stops_it(client):
+    started = time.perf_counter()
+    job = client.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
+    seen = []
+    while len(seen) < 3:
+        if job.done():
+            break
+        updates = job.outputs()
+        if updates and len(updates[-1]["guided"]["ids"]) > len(seen[-1]["guided"]["ids"] if seen else []):
+            seen.append(updates[-1])
+        time.sleep(0.05)
+    assert len(seen) >= 3, "the run should stream several growing updates before it ends"
+    assert client.predict(api_name="/stop") is True  # this client's run
+    final = job.result(timeout=30)
+    elapsed = time.perf_counter() - started
+    assert final["guided"]["stop_reason"] == "cancelled" and final["baseline"]["stop_reason"] == "cancelled"
+    count = len(final["guided"]["ids"])
+    assert count < 4000
+    for update in seen:  # every streamed update is a prefix of the final streams
+        assert final["guided"]["ids"][: len(update["guided"]["ids"])] == update["guided"]["ids"]
+        assert final["baseline"]["ids"][: len(update["baseline"]["ids"])] == update["baseline"]["ids"]
+    print(f"\n[stream] {count} guided tokens before Stop; engine {final['guided']['tokens_per_second']:.0f} tok/s, "
+          f"client saw {count / elapsed:.0f} tok/s over {elapsed:.1f} s, {len(job.outputs())} updates")
+    again = client.predict(prompt=PROMPT, preset="tiny-endless", max_new_tokens=6, api_name="/generate")
+    assert again["guided"]["stop_reason"] == "max_new_tokens" and len(again["guided"]["ids"]) == 6
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"prompt": "  "}, "The prompt is empty"),
+    ({"prompt": PROMPT, "alpha": 5.0}, "alpha must be between 0 and 3, got 5"),
+    ({"prompt": PROMPT, "top_p": 1.5}, "top-p must be above 0 and at most 1"),
+    ({"prompt": PROMPT, "preset": "gpu-only"}, "needs a CUDA GPU"),
+    ({"prompt": PROMPT, "preset": "nope"}, "unknown preset 'nope'"),
+    ({"prompt": PROMPT, "schedule": "cosine"}, "schedule must be one of"),
+], ids=["empty-prompt", "alpha", "top-p", "no-gpu", "unknown-preset", "schedule"])
+def test_bad_input_says_what_to_fix_and_the_app_keeps_serving(client, kwargs, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(api_name="/generate", **kwargs)
+    assert client.predict(prompt=PROMPT, max_new_tokens=2, api_name="/generate")["done"]
+
+
+def test_evaluate_endpoint_returns_pass_at_1_json(client):
+    result = client.predict(n=2, alphas="0.5, 1", api_name="/evaluate")
+    assert result["n"] == 2 and result["preset"] == "tiny-random"
+    assert {"target", "guider", "thinklogit"} <= set(result["accuracy"])
+    assert set(result["alpha_sweep"]) == {"0.5", "1"}
+    assert all(0 <= v <= 1 for v in result["accuracy"].values())

@@ -1,0 +1,125 @@
+"""A real browser on the served app: Debian's chromium, headless, driven by Playwright.
+
+Type a prompt, Run: both columns fill, the heatmap and the chart render. Stop during a
+long run stops it (the stream ends "cancelled" and stays put); Run again works.
+Screenshots go to tests/artifacts/ (THINKLOGIT_SCREENSHOTS=docs/screenshots refreshes
+the committed ones)."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from app_server import ROOT, serve, tiny_presets
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+SHOTS = ROOT / os.environ.get("THINKLOGIT_SCREENSHOTS", "tests/artifacts")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    presets = tiny_presets(tmp_path_factory.mktemp("browser-presets"), real_default=True)
+    log = tmp_path_factory.mktemp("browser-log") / "app.log"
+    with serve(presets, log, extra_env={"OMP_NUM_THREADS": "1"}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.wait_for_selector("#prompt textarea")
+    yield page
+    page.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def stats(page, column: str) -> str:
+    return page.inner_text(f"#{column}-stats")
+
+
+def tokens(page, column: str) -> int:
+    match = re.search(r"(\d+)\s*tokens", stats(page, column))
+    return int(match.group(1)) if match else 0
+
+
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def choose_preset(page, name: str) -> None:
+    page.click("#preset input")
+    page.get_by_role("option", name=re.compile(f"^{re.escape(name)}")).first.click()
+    page.wait_for_function(f"document.querySelector('#status').innerText.includes('Loaded {name}')")
+
+
+def test_run_fills_both_columns_and_draws_heatmap_and_chart(page):
+    examples = page.locator("#examples tbody tr")
+    if examples.count():
+        examples.first.click()  # a clickable example fills the prompt
+        wait_for(lambda: page.input_value("#prompt textarea").strip(), 10, "the example to fill the prompt")
+    else:
+        page.fill("#prompt textarea", "Q:12+34\n")
+    page.click("#run")
+    done = re.compile(r"stop: (eos|max_new_tokens|repetition)")
+    wait_for(lambda: done.search(stats(page, "guided")) and done.search(stats(page, "baseline")), 60, "both streams to finish")
+    assert page.input_value("#baseline-text textarea") or tokens(page, "baseline") > 0
+    assert tokens(page, "guided") > 0 and tokens(page, "baseline") > 0
+    page.wait_for_selector("#heatmap .score-token, #heatmap .token", timeout=20_000)
+    assert page.locator("#heatmap .token").count() >= 1
+    page.wait_for_selector("#chart .main-svg", timeout=20_000)
+    assert page.locator("#chart .barlayer .point").count() == tokens(page, "guided")  # one bar per guided token
+    wait_for(lambda: "Step" in page.inner_text("#step-summary"), 20, "the token inspector")
+    shot(page, "app")
+    page.get_by_role("tab", name="How it works").click()
+    page.wait_for_selector("#worked")
+    wait_for(lambda: "From this run" in page.inner_text("#worked"), 10, "the worked example")
+    shot(page, "how-it-works")
+
+
+def test_stop_during_a_long_run_stops_it_and_run_again_works(page):
+    choose_preset(page, "tiny-endless")  # 4000 tokens, never ends on its own
+    page.fill("#prompt textarea", "Q:1+2+3\n")
+    page.click("#run")
+    wait_for(lambda: tokens(page, "guided") >= 20, 60, "the long run to stream")
+    page.click("#stop")
+    wait_for(lambda: "stop: cancelled" in stats(page, "guided"), 20, "the run to end as cancelled")
+    stopped = tokens(page, "guided")
+    time.sleep(1.5)
+    assert tokens(page, "guided") == stopped < 4000, "the generation must stop, not just the display"
+    assert "cancelled" in stats(page, "baseline")
+    shot(page, "stopped")
+
+    page.click("#run")  # run again right after
+    wait_for(lambda: "running" in stats(page, "guided") or tokens(page, "guided") != stopped, 30, "a second run to start")
+    wait_for(lambda: tokens(page, "guided") >= 10 and "running" in stats(page, "guided"), 60, "the second run to stream")
+    page.click("#stop")
+    wait_for(lambda: "stop: cancelled" in stats(page, "guided"), 20, "the second run to stop")
