@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/ (THINKLOGIT_SCREENSHOTS=docs/screenshots refr
 the committed ones)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -99,6 +100,10 @@ def test_run_fills_both_columns_and_draws_heatmap_and_chart(page):
     assert page.locator("#chart .barlayer .point").count() == tokens(page, "guided")  # one bar per guided token
     wait_for(lambda: "Step" in page.inner_text("#step-summary"), 20, "the token inspector")
     shot(page, "app")
+    with page.expect_download(timeout=20_000) as download:
+        page.click("#export")
+    run = json.loads(Path(download.value.path()).read_text())
+    assert len(run["guided"]["trace"]) == len(run["guided"]["ids"]) == tokens(page, "guided")
     page.get_by_role("tab", name="How it works").click()
     page.wait_for_selector("#worked")
     wait_for(lambda: "From this run" in page.inner_text("#worked"), 10, "the worked example")
@@ -123,3 +128,21 @@ def test_stop_during_a_long_run_stops_it_and_run_again_works(page):
     wait_for(lambda: tokens(page, "guided") >= 10 and "running" in stats(page, "guided"), 60, "the second run to stream")
     page.click("#stop")
     wait_for(lambda: "stop: cancelled" in stats(page, "guided"), 20, "the second run to stop")
+
+
+def test_evaluate_tab_shows_progress_then_pass_at_1_table_and_charts(page):
+    page.get_by_role("tab", name="Evaluate").click()
+    count = page.locator("#eval-n input[type=number]")
+    count.fill("4")
+    count.press("Enter")
+    page.fill("#eval-alphas textarea, #eval-alphas input", "0.5, 1")
+    page.click("#evaluate")
+    wait_for(lambda: "problems |" in page.inner_text("#eval-table"), 60, "the progress bar")
+    wait_for(lambda: "thinklogit" in page.inner_text("#eval-table"), 120, "the evaluation to finish")
+    table = page.inner_text("#eval-table")
+    assert "target" in table and "guider" in table and "thinklogit" in table
+    page.wait_for_selector("#eval-bars .barlayer .point", timeout=20_000)
+    page.wait_for_selector("#eval-sweep .scatterlayer .point", timeout=20_000)
+    assert page.locator("#eval-bars .barlayer .point").count() >= 4
+    assert page.locator("#eval-sweep .scatterlayer .point").count() == 2
+    shot(page, "evaluate")

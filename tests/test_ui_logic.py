@@ -314,3 +314,17 @@ def test_evaluate_runs_held_out_problems_with_progress(studio):
         studio.evaluate("tiny", 0, "1")
     with pytest.raises(ValueError, match="each alpha of the sweep must be between 0 and 3"):
         studio.evaluate("tiny", 2, "1, 4")
+
+
+def test_uncached_hub_models_load_only_where_the_hub_answers(monkeypatch):
+    from thinklogit_app import model_manager
+
+    hub = Preset(name="hub", target="nobody/not-cached-target", guider="nobody/g", base="nobody/b")
+    monkeypatch.setattr(model_manager, "hub_reachable", lambda: False)
+    ok, why = model_manager.can_load(hub)
+    assert not ok and "not in the local Hugging Face cache" in why
+    monkeypatch.setattr(model_manager, "hub_reachable", lambda: True)
+    assert model_manager.can_load(hub) == (True, "downloads from the Hugging Face Hub on first load")
+    gpu = Preset(name="gpu", target="a/b", guider="a/c", base="a/d", requires_gpu=True)
+    if not torch.cuda.is_available():
+        assert model_manager.can_load(gpu)[0] is False  # no GPU: no download either

@@ -55,8 +55,8 @@ def alpha_sweep_line(sweep: dict[str, float], reference: dict[str, float] | None
     alphas = sorted(sweep, key=float)
     fig = go.Figure(go.Scatter(x=[float(a) for a in alphas], y=[sweep[a] for a in alphas],
                                mode="lines+markers", name="ThinkLogit", line={"color": STEER_COLOUR}))
-    for name, value in (reference or {}).items():
-        fig.add_hline(y=value, line_dash="dash", annotation_text=f"{name} alone", annotation_position="top left")
+    for (name, value), where in zip((reference or {}).items(), ("top left", "bottom right", "top right")):
+        fig.add_hline(y=value, line_dash="dash", annotation_text=f"{name} alone", annotation_position=where)
     fig.update_layout(height=320, margin={"l": 50, "r": 20, "t": 30, "b": 40},
                       xaxis={"title": "alpha"}, yaxis={"title": "pass@1", "range": [0, 1.05], "tickformat": ".0%"})
     return fig

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import analysis, plots
-from .model_manager import ModelManager
-from .presets import ROLES, PresetError, loadable
+from .model_manager import ModelManager, can_load
+from .presets import ROLES, PresetError
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = 500
@@ -30,7 +30,7 @@ class Studio:
     def preset_view(self, name: str | None) -> dict:
         """Everything the form shows for a preset: defaults, quantization, examples, whether it loads."""
         preset = self.manager.preset(name)
-        ok, why = loadable(preset)
+        ok, why = can_load(preset)
         examples = preset.load_examples() if ok or not preset.examples else _safe_examples(preset)
         return {
             "name": preset.name, "description": preset.description, "loadable": ok, "why": why,

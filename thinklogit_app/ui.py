@@ -11,7 +11,8 @@ import os
 import gradio as gr
 
 from .analysis import ALPHA_RANGE, MAX_NEW_TOKENS, PAPER, SCHEDULE_KINDS, TABLE_HEADERS, TEMPERATURE_RANGE
-from .presets import QUANTIZATIONS, PresetError, loadable
+from .model_manager import can_load
+from .presets import QUANTIZATIONS, PresetError
 from .studio import EVAL_MAX_N, Studio, quantization_of
 
 try:  # on Hugging Face Spaces (ZeroGPU) GPU work must run inside spaces.GPU
@@ -70,8 +71,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         form, quant = view["form"], view["quantization"]
         if not view["loadable"]:
             gr.Warning(f"{name}: {view['why']}")
-        note = view["description"] + ("" if view["loadable"] else f"\n\n⚠️ **Cannot load here:** {view['why']}")
-        return (note, quant["target"], quant["guider"], quant["base"], form["alpha"], form["schedule"],
+        return (_preset_note(view), quant["target"], quant["guider"], quant["base"], form["alpha"], form["schedule"],
                 form["schedule_n"], form["temperature"], form["top_p"], form["max_new_tokens"], form["seed"],
                 gr.Dataset(samples=[[e["prompt"], e["answer"]] for e in view["examples"]]))
 
@@ -154,7 +154,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     def list_presets() -> list:
         """The presets, each with whether it can load on this server and why."""
         return [{"name": p.name, "default": p.default, "description": p.description,
-                 "loadable": loadable(p)[0], "status": loadable(p)[1]} for p in studio.manager.presets]
+                 "loadable": ok, "status": why} for p in studio.manager.presets for ok, why in [can_load(p)]]
 
     # ---- layout ----
     with gr.Blocks(title="ThinkLogit Studio") as demo:
@@ -165,7 +165,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
             q_target = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["target"], label="Target quantization", scale=1)
             q_guider = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["guider"], label="Guider quantization", scale=1)
             q_base = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["base"], label="Base quantization", scale=1)
-        preset_note = gr.Markdown(first["description"])
+        preset_note = gr.Markdown(_preset_note(first))
         status = gr.Markdown(studio.status_line(), elem_id="status")
 
         with gr.Tabs():
@@ -223,14 +223,15 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
                 gr.Markdown("Greedy pass@1 on held-out problems of the preset: target alone, base alone, guider "
                             "alone and ThinkLogit, plus accuracy across alpha.")
                 with gr.Row():
-                    eval_n = gr.Slider(1, EVAL_MAX_N, value=50, step=1, label="held-out problems")
-                    eval_alphas = gr.Textbox(value="0.5, 1, 1.5, 2", label="alphas to sweep")
+                    eval_n = gr.Slider(1, EVAL_MAX_N, value=50, step=1, label="held-out problems", elem_id="eval-n")
+                    eval_alphas = gr.Textbox(value="0.5, 1, 1.5, 2", label="alphas to sweep", elem_id="eval-alphas")
                     eval_btn = gr.Button("Evaluate", variant="primary", elem_id="evaluate")
-                eval_summary = gr.Markdown()
-                eval_table = gr.Dataframe(headers=["decoding", "pass@1", "%"], interactive=False, label="pass@1")
+                eval_summary = gr.Markdown(elem_id="eval-summary")
+                eval_table = gr.Dataframe(headers=["decoding", "pass@1", "%"], interactive=False, label="pass@1",
+                                          elem_id="eval-table")
                 with gr.Row():
-                    eval_bars = gr.Plot(show_label=False)
-                    eval_sweep = gr.Plot(show_label=False)
+                    eval_bars = gr.Plot(show_label=False, elem_id="eval-bars")
+                    eval_sweep = gr.Plot(show_label=False, elem_id="eval-sweep")
                 with gr.Accordion("Raw result (JSON)", open=False):
                     eval_json = gr.JSON()
 
@@ -277,6 +278,10 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1)
     demo.studio = studio
     return demo
+
+
+def _preset_note(view: dict) -> str:
+    return view["description"] + ("" if view["loadable"] else f"\n\n⚠️ **Cannot load here:** {view['why']}")
 
 
 def _run_outputs(panel: dict) -> tuple:
