@@ -328,3 +328,19 @@ def test_uncached_hub_models_load_only_where_the_hub_answers(monkeypatch):
     gpu = Preset(name="gpu", target="a/b", guider="a/c", base="a/d", requires_gpu=True)
     if not torch.cuda.is_available():
         assert model_manager.can_load(gpu)[0] is False  # no GPU: no download either
+
+
+def test_heavy_redraws_are_throttled_while_text_streams(studio):
+    frames = list(studio.generate_panels("s", "long", None, PROMPT, form_of(studio, "long", max_new_tokens=300),
+                                         every=0.005, heavy_every=1000))
+    assert len(frames) > 2, "the text columns refresh many times during a run"
+    assert ["chart" in f for f in frames] == [False] * (len(frames) - 1) + [True]  # only the final redraw
+    assert len(frames[-1]["heatmap"]) == 300
+
+
+def test_only_the_newest_exports_are_kept(studio):
+    from thinklogit_app.studio import KEEP_EXPORTS
+
+    paths = [studio.export({"n": i}) for i in range(KEEP_EXPORTS + 3)]
+    kept = sorted(studio.export_dir.glob("*.json"))
+    assert len(kept) == KEEP_EXPORTS and paths[-1] in kept and paths[0] not in kept

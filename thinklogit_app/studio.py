@@ -7,6 +7,7 @@ says what to change; the UI shows them as toasts and keeps serving.
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +18,7 @@ from .presets import ROLES, PresetError
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = 500
+KEEP_EXPORTS = 32  # exported traces kept on disk (a long run's trace is megabytes)
 
 
 class Studio:
@@ -25,6 +27,7 @@ class Studio:
         self.runs = RunRegistry(self.manager)
         self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="thinklogit-runs-"))
         self.export_dir.mkdir(parents=True, exist_ok=True)
+        self._exports, self._export_lock = 0, threading.Lock()
 
     # ---- presets and models -------------------------------------------------------
     def preset_view(self, name: str | None) -> dict:
@@ -140,8 +143,13 @@ class Studio:
         return self.runs.stop(session or "anonymous")
 
     def export(self, record: dict) -> Path:
-        path = self.export_dir / f"thinklogit-run-{time.strftime('%Y%m%d-%H%M%S')}-{id(record) % 10000:04d}.json"
+        """The run as a JSON file to download; only the newest KEEP_EXPORTS files stay."""
+        with self._export_lock:
+            self._exports += 1
+            path = self.export_dir / f"thinklogit-run-{self._exports:06d}-{time.strftime('%Y%m%d-%H%M%S')}.json"
         path.write_text(analysis.export_json(record))
+        for old in sorted(self.export_dir.glob("thinklogit-run-*.json"))[:-KEEP_EXPORTS]:  # names sort by number
+            old.unlink(missing_ok=True)
         return path
 
     # ---- one token -----------------------------------------------------------------

@@ -157,7 +157,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
                  "loadable": ok, "status": why} for p in studio.manager.presets for ok, why in [can_load(p)]]
 
     # ---- layout ----
-    with gr.Blocks(title="ThinkLogit Studio") as demo:
+    with gr.Blocks(title="ThinkLogit Studio", delete_cache=(1800, 3600)) as demo:  # exported traces: an hour
         gr.Markdown(INTRO)
         with gr.Row(equal_height=True):
             preset = gr.Dropdown(studio.manager.choices(), value=first["name"], label="Preset", scale=3,
