@@ -109,6 +109,14 @@ def test_worked_example_uses_the_runs_real_numbers(traced):
     assert record.steered
     assert f"{record.target_logit:.3f} + ({record.delta:+.3f}) = **{record.guided_logit:.3f}**" in text
     assert record.target_logit + record.delta == pytest.approx(record.guided_logit, abs=1e-4)
+    assert f"{record.target_top[0]['logit']:.3f}" in text  # the target's own pick, with its logit
+
+
+def test_worked_example_when_the_targets_pick_left_the_guided_top5():
+    record = fake_record(0, 2.0, steered=True)
+    record.guided_top = [e for e in record.guided_top if e["id"] != record.target_pick_id]
+    text = analysis.worked_example([record])
+    assert "fell out of the guided top-1: its guided logit is below 1.000" in text
 
 
 # ---- answers ----

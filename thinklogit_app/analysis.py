@@ -281,6 +281,10 @@ def worked_example(records: list[StepTrace]) -> str:
         if pick_guided is not None:
             lines.append(f"- the target's own pick `{_md(pick['token'])}`: {pick['logit']:.3f} + "
                          f"({pick_guided - pick['logit']:+.3f}) = **{pick_guided:.3f}**")
+        else:
+            floor = record.guided_top[-1]["logit"]
+            lines.append(f"- the target's own pick `{_md(pick['token'])}` (target logit {pick['logit']:.3f}) fell out "
+                         f"of the guided top-{len(record.guided_top)}: its guided logit is below {floor:.3f}")
         lines += ["", f"The guider pair moved `{_md(chosen.token)}` above `{_md(pick['token'])}`: "
                       "ThinkLogit wrote a different token than the target alone would have."]
     else:

@@ -69,8 +69,6 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     def preset_changed(name):
         view = studio.preset_view(name)
         form, quant = view["form"], view["quantization"]
-        if not view["loadable"]:
-            gr.Warning(f"{name}: {view['why']}")
         return (_preset_note(view), quant["target"], quant["guider"], quant["base"], form["alpha"], form["schedule"],
                 form["schedule_n"], form["temperature"], form["top_p"], form["max_new_tokens"], form["seed"],
                 gr.Dataset(samples=[[e["prompt"], e["answer"]] for e in view["examples"]]))
