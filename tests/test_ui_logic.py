@@ -352,3 +352,10 @@ def test_only_the_newest_exports_are_kept(studio):
     paths = [studio.export({"n": i}) for i in range(KEEP_EXPORTS + 3)]
     kept = sorted(studio.export_dir.glob("*.json"))
     assert len(kept) == KEEP_EXPORTS and paths[-1] in kept and paths[0] not in kept
+
+
+def test_a_missing_examples_file_means_no_examples_not_a_crash(studio):
+    studio.manager.presets[0].examples = "/nonexistent/examples.json"
+    assert studio.preset_view("tiny")["examples"] == []
+    final = list(studio.generate_panels("s", "tiny", None, PROMPT, form_of(studio), every=0.01))[-1]
+    assert final["record"]["reference"] == "46"  # the sums task still knows the answer

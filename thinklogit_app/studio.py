@@ -34,7 +34,7 @@ class Studio:
         """Everything the form shows for a preset: defaults, quantization, examples, whether it loads."""
         preset = self.manager.preset(name)
         ok, why = can_load(preset)
-        examples = preset.load_examples() if ok or not preset.examples else _safe_examples(preset)
+        examples = _safe_examples(preset)
         return {
             "name": preset.name, "description": preset.description, "loadable": ok, "why": why,
             "quantization": self.manager.quantization(preset),
@@ -58,7 +58,7 @@ class Studio:
         chosen = self.manager.preset(preset)
         settings = analysis.settings_from_form(**form, extra=chosen.defaults)
         trio = self.manager.get(preset, quantization)
-        reference = analysis.reference_for(prompt, chosen.load_examples(), chosen.task)
+        reference = analysis.reference_for(prompt, _safe_examples(chosen), chosen.task)
         run = Run(trio, prompt, settings)
         self.runs.start(session or "anonymous", run)
         return run, reference
@@ -191,6 +191,7 @@ class Studio:
 
 
 def _safe_examples(preset) -> list[dict]:
+    """The preset's examples; none when its examples file is missing or broken."""
     try:
         return preset.load_examples()
     except (OSError, ValueError):
