@@ -128,6 +128,8 @@ def test_padded_trio_trace_delta_is_alpha_times_guider_minus_base(padded_trio):
     assert first.delta == pytest.approx(0.7 * float(g[first.token_id] - b[first.token_id]), abs=1e-4)
     assert first.target_logit == pytest.approx(float(t[first.token_id]), abs=1e-4)
     assert first.target_pick_id == int(t.argmax())
+    pick = first.target_pick_id
+    assert first.target_pick_delta == pytest.approx(0.7 * float(g[pick] - b[pick]), abs=1e-4)
 
 
 def test_incompatible_tokenizers_are_refused_naming_the_id():

@@ -22,7 +22,8 @@ GREEDY = {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "top_p": 1.0
 def fake_record(step, delta, steered=False, token="7", kl=0.1) -> StepTrace:
     top = [{"id": 5, "token": "1", "logit": 2.0, "prob": 0.6}, {"id": 6, "token": "2", "logit": 1.0, "prob": 0.2}]
     return StepTrace(step=step, token_id=9, token=token, alpha=1.0, target_logit=1.0, target_prob=0.2, delta=delta,
-                     guided_logit=1.0 + delta, guided_prob=0.5, target_pick_id=5, target_pick="1", steered=steered,
+                     guided_logit=1.0 + delta, guided_prob=0.5, target_pick_id=5, target_pick="1",
+                     target_pick_delta=-1.0, steered=steered,
                      kl=kl, target_top=top, delta_up=[{"id": 9, "token": token, "delta": 2.0}],
                      delta_down=[{"id": 5, "token": "1", "delta": -1.0}], guided_top=top[::-1])
 
@@ -112,11 +113,12 @@ def test_worked_example_uses_the_runs_real_numbers(traced):
     assert f"{record.target_top[0]['logit']:.3f}" in text  # the target's own pick, with its logit
 
 
-def test_worked_example_when_the_targets_pick_left_the_guided_top5():
+def test_worked_example_shows_the_targets_own_pick_with_its_delta():
     record = fake_record(0, 2.0, steered=True)
     record.guided_top = [e for e in record.guided_top if e["id"] != record.target_pick_id]
     text = analysis.worked_example([record])
-    assert "fell out of the guided top-1: its guided logit is below 1.000" in text
+    assert "the target's own pick `1`: 2.000 + (-1.000) = **1.000**" in text
+    assert "chosen token `7`: 1.000 + (+2.000) = **3.000**" in text
 
 
 # ---- answers ----

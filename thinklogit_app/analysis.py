@@ -255,10 +255,6 @@ def _md(token: str) -> str:
     return repr(token)[1:-1].replace("`", "'")
 
 
-def _guided_logit_of(record: StepTrace, token_id: int) -> float | None:
-    return next((e["logit"] for e in record.guided_top if e["id"] == token_id), None)
-
-
 def example_step(records: list[StepTrace]) -> StepTrace | None:
     """The step a worked example is built from: the first steered one, else the largest |delta|."""
     if not records:
@@ -277,14 +273,9 @@ def worked_example(records: list[StepTrace]) -> str:
                  f"({chosen.delta:+.3f}) = **{chosen.guided_logit:.3f}** "
                  f"(prob {chosen.target_prob:.3f} → {chosen.guided_prob:.3f})")
     if record.steered:
-        pick_guided = _guided_logit_of(record, pick["id"])
-        if pick_guided is not None:
-            lines.append(f"- the target's own pick `{_md(pick['token'])}`: {pick['logit']:.3f} + "
-                         f"({pick_guided - pick['logit']:+.3f}) = **{pick_guided:.3f}**")
-        else:
-            floor = record.guided_top[-1]["logit"]
-            lines.append(f"- the target's own pick `{_md(pick['token'])}` (target logit {pick['logit']:.3f}) fell out "
-                         f"of the guided top-{len(record.guided_top)}: its guided logit is below {floor:.3f}")
+        pick_guided = pick["logit"] + record.target_pick_delta
+        lines.append(f"- the target's own pick `{_md(pick['token'])}`: {pick['logit']:.3f} + "
+                     f"({record.target_pick_delta:+.3f}) = **{pick_guided:.3f}**")
         lines += ["", f"The guider pair moved `{_md(chosen.token)}` above `{_md(pick['token'])}`: "
                       "ThinkLogit wrote a different token than the target alone would have."]
     else:

@@ -52,6 +52,7 @@ class StepTrace:
     guided_prob: float
     target_pick_id: int
     target_pick: str
+    target_pick_delta: float  # alpha * (guider - base) on the target's own pick
     steered: bool
     kl: float  # KL(guided || target), nats
     target_top: list[dict]  # {"id", "token", "logit", "prob"}
@@ -73,10 +74,13 @@ def trace_numbers(target: torch.Tensor, delta: torch.Tensor, guided: torch.Tenso
     guided_lp = torch.log_softmax(guided, dim=-1)
     width = delta.shape[-1]
     k = min(k, width, target.shape[-1])
-    chosen_delta = torch.where(token < width, delta[token.clamp(max=width - 1)], torch.zeros_like(delta[0]))
+    def delta_at(i):  # rows beyond the shared width get no delta
+        return torch.where(i < width, delta[i.clamp(max=width - 1)], torch.zeros_like(delta[0]))
+
+    pick = target.argmax()
     kl = (guided_lp.exp() * (guided_lp - target_lp)).sum()
-    head = torch.stack([token.to(target.dtype), target[token], target_lp[token].exp(), chosen_delta, guided[token],
-                        guided_lp[token].exp(), target.argmax().to(target.dtype), kl])
+    head = torch.stack([token.to(target.dtype), target[token], target_lp[token].exp(), delta_at(token), guided[token],
+                        guided_lp[token].exp(), pick.to(target.dtype), kl, delta_at(pick)])
     t_val, t_id = target.topk(k)
     up_val, up_id = delta.topk(k)
     down_val, down_id = (-delta).topk(k)
@@ -86,13 +90,13 @@ def trace_numbers(target: torch.Tensor, delta: torch.Tensor, guided: torch.Tenso
     return torch.cat([p.to(torch.float64).reshape(-1) for p in parts]).cpu()
 
 
-HEAD = 8
+HEAD = 9
 
 
 def unpack_trace(step: int, alpha: float, numbers: list[float], texts: TokenTexts) -> StepTrace:
     """The vector of trace_numbers -> StepTrace (with token texts)."""
     k = (len(numbers) - HEAD) // 10
-    token, t_logit, t_prob, delta, g_logit, g_prob, pick, kl = numbers[:HEAD]
+    token, t_logit, t_prob, delta, g_logit, g_prob, pick, kl, pick_delta = numbers[:HEAD]
     rest = numbers[HEAD:]
     chunks = [rest[i * k : (i + 1) * k] for i in range(10)]
     t_id, t_val, t_p, up_id, up_val, down_id, down_val, g_id, g_val, g_p = chunks
@@ -106,7 +110,7 @@ def unpack_trace(step: int, alpha: float, numbers: list[float], texts: TokenText
     return StepTrace(
         step=step, token_id=int(token), token=texts[int(token)], alpha=alpha, target_logit=t_logit, target_prob=t_prob,
         delta=delta, guided_logit=g_logit, guided_prob=g_prob, target_pick_id=int(pick),
-        target_pick=texts[int(pick)], steered=int(g_id[0]) != int(pick), kl=max(kl, 0.0),
+        target_pick=texts[int(pick)], target_pick_delta=pick_delta, steered=int(g_id[0]) != int(pick), kl=max(kl, 0.0),
         target_top=table(t_id, t_val, t_p), delta_up=deltas(up_id, up_val),
         delta_down=deltas(down_id, down_val), guided_top=table(g_id, g_val, g_p),
     )
