@@ -34,8 +34,8 @@ TEST_SEED = 20240917  # the fixed stream the held-out sample is drawn from
 
 @dataclass(frozen=True)
 class SumsConfig:
-    operands: int = 5
-    digits: int = 2
+    operands: int = 4
+    digits: int = 3
     test_share: int = 20  # one problem in `test_share` belongs to the held-out split
 
     def __post_init__(self):
@@ -51,6 +51,12 @@ class SumsConfig:
 
 
 DEFAULT_CONFIG = SumsConfig()
+
+
+def config_of(model) -> SumsConfig:
+    """The task config a tiny model was trained on (saved in its config.json), else the default."""
+    saved = getattr(getattr(model, "config", None), "sums_task", None)
+    return SumsConfig(**saved) if isinstance(saved, dict) else DEFAULT_CONFIG
 
 
 @dataclass(frozen=True)

@@ -155,9 +155,11 @@ def train_phase(model, tokenizer, config: SumsConfig, phase: Phase, seed: int, n
     return {"steps": phase.steps, "final_loss": round(ema, 4), "seconds": round(time.time() - start, 1)}
 
 
-def new_model(size: ModelSize, tokenizer, seed: int) -> LlamaForCausalLM:
+def new_model(size: ModelSize, tokenizer, seed: int, config: SumsConfig) -> LlamaForCausalLM:
     torch.manual_seed(seed)
-    return LlamaForCausalLM(size.llama_config(tokenizer))
+    llama = size.llama_config(tokenizer)
+    llama.sums_task = config.to_dict()  # saved in config.json: the folder says which task it solves
+    return LlamaForCausalLM(llama)
 
 
 def save_model(model, tokenizer, folder: Path, max_new_tokens: int) -> None:
@@ -191,13 +193,13 @@ def train_trio(recipe: Recipe, out: Path, log=print, threads: int | None = None)
     limit = max_new_tokens_for(config)
 
     log(f"[1/3] target {recipe.target_size} seed {recipe.target_seed}")
-    target = new_model(recipe.target_size, tokenizer, recipe.target_seed)
+    target = new_model(recipe.target_size, tokenizer, recipe.target_seed, config)
     summary["phases"]["target"] = train_phase(target, tokenizer, config, recipe.pretrain, recipe.target_seed, "target", log)
     save_model(target, tokenizer, out / "target", limit)
     del target
 
     log(f"[2/3] base {recipe.base_size} seed {recipe.base_seed}")
-    base = new_model(recipe.base_size, tokenizer, recipe.base_seed)
+    base = new_model(recipe.base_size, tokenizer, recipe.base_seed, config)
     base_phase = recipe.base_pretrain or recipe.pretrain
     summary["phases"]["base"] = train_phase(base, tokenizer, config, base_phase, recipe.base_seed, "base", log)
     save_model(base, tokenizer, out / "base", limit)
