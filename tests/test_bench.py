@@ -8,7 +8,7 @@ from thinklogit_app.synthetic import numbered_tokenizer
 def test_bench_reports_every_variant_and_ratio():
     result = run_bench(make_trio(), max_new_tokens=4, repeats=1)
     ms = result["ms_per_token"]
-    assert {"generate", "guided", "side_by_side", "guided_untraced", "floor"} <= set(ms)
+    assert {"generate", "guided", "side_by_side", "guided_untraced", "floor", "floor_interleaved"} <= set(ms)
     assert all(v > 0 for v in ms.values())
     assert abs(ms["floor"] - sum(result["floor_parts_ms"].values())) < 0.01
     assert abs(result["ratios"]["guided/floor"] - ms["guided"] / ms["floor"]) < 0.01
