@@ -107,15 +107,12 @@ def build_parser() -> Parser:
     pre.add_argument("--json", action="store_true")
     pre.set_defaults(func=cmd_presets)
 
-    from .bench import register as register_bench
+    from . import bench, evaluation
+    from .dpo import command as dpo_command
+    from .organism import command as organism_command
 
-    register_bench(sub)
-    for module in ("evaluation", "organism.command", "dpo.command"):
-        try:
-            register = __import__(f"thinklogit_app.{module}", fromlist=["register"]).register
-        except (ImportError, AttributeError):
-            continue  # a subsystem that is not installed in this checkout
-        register(sub)
+    for module in (evaluation, bench, organism_command, dpo_command):
+        module.register(sub)
     return parser
 
 
