@@ -5,7 +5,17 @@ from the guider alone ("small") and the guided target ("large"); the target stay
     python -m thinklogit_app dpo train   # TRL DPOTrainer (LoRA) -> assets/models/guider-dpo
 """
 from .pairs import PAIR_TYPES, MiningSettings, Pair, Problem, Sample, build_pairs, mine_pairs, training_problems
-from .train import DPOSettings, preference_margins, save_guider, train_dpo
+
+_TRAINING = ("DPOSettings", "preference_margins", "save_guider", "train_dpo")
+
+
+def __getattr__(name):  # TRL and peft load only when training is asked for (seconds off every CLI call)
+    if name in _TRAINING:
+        from . import train
+
+        return getattr(train, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["PAIR_TYPES", "MiningSettings", "Pair", "Problem", "Sample", "build_pairs", "mine_pairs",
            "training_problems", "DPOSettings", "preference_margins", "save_guider", "train_dpo"]
