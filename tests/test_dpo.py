@@ -10,7 +10,8 @@ import torch
 
 from conftest import make_trio
 from thinklogit_app.arithmetic import AlphaSchedule
-from thinklogit_app.dpo.pairs import (PAIR_TYPES, Pair, Problem, Sample, build_pairs, read_pairs,
+from thinklogit_app.dpo.pairs import (PAIR_TYPES, PAPER_PAIR_TYPES, Pair, Problem, Sample, build_pairs,
+                                      cut_after_first_difference, parse_pair_types, read_pairs,
                                       sample_completions, training_problems, write_jsonl)
 from thinklogit_app.dpo.train import DPOSettings, preference_margins, save_guider, train_dpo
 from thinklogit_app.engine import DecodeSettings, run_to_end
@@ -27,7 +28,7 @@ def test_pairs_are_labelled_and_typed_from_hand_made_traces():
     samples = [Sample("small", "guider", RIGHT_SMALL), Sample("small", "guider", RIGHT_SMALL),  # a duplicate
                Sample("small", "guider", WRONG_SMALL), Sample("small", "guider", "12+34=46\nQ:46+20"),  # no answer
                Sample("large", "target+tl", RIGHT_LARGE), Sample("large", "target+tl", WRONG_LARGE)]
-    pairs = build_pairs(PROBLEM, samples, max_per_type=10, rng=random.Random(0))
+    pairs = build_pairs(PROBLEM, samples, types=PAPER_PAIR_TYPES, max_per_type=10, rng=random.Random(0))
     got = {(p.pair_type, p.chosen, p.rejected) for p in pairs}
     assert got == {
         ("small-correct/small-incorrect", RIGHT_SMALL, WRONG_SMALL),
@@ -57,10 +58,35 @@ def test_pair_types_and_caps_are_respected_and_bad_types_refused():
         build_pairs(PROBLEM, samples, types=["best/worst"])
 
 
+def test_large_large_pairs_and_type_names():
+    samples = [Sample("large", "t", RIGHT_LARGE), Sample("large", "t", WRONG_LARGE), Sample("small", "g", WRONG_SMALL)]
+    pairs = build_pairs(PROBLEM, samples, types=parse_pair_types("ll"))
+    assert [(p.pair_type, p.chosen, p.rejected) for p in pairs] == \
+        [("large-correct/large-incorrect", RIGHT_LARGE, WRONG_LARGE)]
+    assert parse_pair_types("paper") == PAPER_PAIR_TYPES and len(parse_pair_types("all")) == 4
+    assert parse_pair_types("sl, ls") == ("small-correct/large-incorrect", "large-correct/small-incorrect")
+    with pytest.raises(ValueError, match="unknown pair type 'xx'"):
+        parse_pair_types("ss,xx")
+
+
+def test_rejected_is_cut_after_its_first_wrong_line():
+    # the wrong partial sum 47 is then copied correctly: only the line that made the mistake is kept
+    assert cut_after_first_difference(RIGHT_SMALL, WRONG_SMALL) == "12+34=47"
+    assert cut_after_first_difference(RIGHT_SMALL, "12+34=46\nQ:46+21\nA:46+21=67") == "12+34=46\nQ:46+21"
+    assert cut_after_first_difference(RIGHT_SMALL, RIGHT_SMALL + "\nA:0") == RIGHT_SMALL + "\nA:0"
+    assert cut_after_first_difference(RIGHT_SMALL, WRONG_LARGE) == WRONG_LARGE
+    from thinklogit_app.dpo.train import _dataset
+
+    pair = Pair(PROBLEM.prompt, RIGHT_SMALL, WRONG_SMALL, "small-correct/small-incorrect", "g", "g", "66")
+    assert _dataset([pair], cut_rejected=True)["rejected"] == ["12+34=47"]
+    assert _dataset([pair], cut_rejected=False)["rejected"] == [WRONG_SMALL]
+
+
 def test_pairs_round_trip_through_jsonl(tmp_path):
     pairs = build_pairs(PROBLEM, [Sample("small", "g", RIGHT_SMALL), Sample("large", "t", WRONG_LARGE)])
-    write_jsonl((p.to_dict() for p in pairs), tmp_path / "pairs.jsonl")
-    assert read_pairs(tmp_path / "pairs.jsonl") == pairs
+    for name in ("pairs.jsonl", "pairs.jsonl.gz"):
+        write_jsonl((p.to_dict() for p in pairs), tmp_path / name)
+        assert read_pairs(tmp_path / name) == pairs
     (tmp_path / "bad.jsonl").write_text('{"prompt": "Q:1+2\\n", "chosen": "A:3"}\n')
     with pytest.raises(ValueError, match="lacks rejected"):
         read_pairs(tmp_path / "bad.jsonl")

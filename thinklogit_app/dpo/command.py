@@ -6,10 +6,10 @@ import sys
 import time
 from pathlib import Path
 
-from .pairs import PAIR_TYPES
+from .pairs import PAIR_TYPES, parse_pair_types
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PAIRS = "assets/dpo/pairs.jsonl"
+DEFAULT_PAIRS = "assets/dpo/pairs.jsonl.gz"
 DEFAULT_OUT = "assets/models/guider-dpo"
 
 
@@ -23,23 +23,6 @@ def _positive(name: str, value, allow_zero: bool = False) -> None:
         raise ValueError(f"--{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
 
 
-def _types(text: str) -> tuple[str, ...]:
-    """'all' or comma-separated short names: ss (small-correct/small-incorrect), sl, ls."""
-    short = {"ss": "small-correct/small-incorrect", "sl": "small-correct/large-incorrect",
-             "ls": "large-correct/small-incorrect"}
-    if text.strip() == "all":
-        return tuple(PAIR_TYPES)
-    names = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        name = short.get(part, part)
-        if name not in PAIR_TYPES:
-            raise ValueError(f"unknown pair type {part!r}: use ss, sl, ls (or their full names) or 'all'")
-        names.append(name)
-    if not names:
-        raise ValueError("--types needs at least one pair type")
-    return tuple(dict.fromkeys(names))
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser("dpo", help="ThinkLogit-DPO: preference pairs, then DPO on the guider")
     commands = parser.add_subparsers(dest="dpo_command", metavar="{pairs,train}")
@@ -48,35 +31,46 @@ def register(subparsers) -> None:
     pairs = commands.add_parser("pairs", help="sample guider alone and guided target on training problems, pair them")
     pairs.add_argument("--preset", help="preset name (default: the default preset)")
     pairs.add_argument("--guider", help="a variant guider of the preset or a model path (default: the preset's)")
-    pairs.add_argument("--problems", type=int, default=600, help="training problems to sample on (default 600)")
+    pairs.add_argument("--problems", type=int, default=3000, help="training problems to sample on (default 3000)")
     pairs.add_argument("--problems-file", help="JSONL of {prompt, answer} training problems (tasks other than sums)")
-    pairs.add_argument("--samples", type=int, default=4, help="samples per problem from each side (default 4)")
-    pairs.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    pairs.add_argument("--samples", type=int, default=8, help="samples per problem from each side (default 8)")
+    pairs.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default 0.7)")
     pairs.add_argument("--top-p", type=float, default=1.0, dest="top_p", help="top-p (default 1)")
     pairs.add_argument("--alpha", type=float, help="ThinkLogit alpha of the guided side (default: the preset's)")
     pairs.add_argument("--schedule", help="alpha schedule of the guided side (default: the preset's)")
     pairs.add_argument("--max-new-tokens", type=int, dest="max_new_tokens", help="default: the preset's / the task's")
-    pairs.add_argument("--types", default="all", help="pair types: all, or some of ss,sl,ls (small/large correct/incorrect)")
-    pairs.add_argument("--max-per-type", type=int, default=2, dest="max_per_type",
-                       help="pairs per problem per type (default 2)")
+    pairs.add_argument("--types", default="all",
+                       help="pair types to build: all (default), paper (ss,sl,ls), or some of ss,sl,ls,ll "
+                            "(chosen small/large correct, rejected small/large incorrect)")
+    pairs.add_argument("--max-per-type", type=int, default=3, dest="max_per_type",
+                       help="pairs per problem per type (default 3)")
     pairs.add_argument("--batch-size", type=int, default=128, dest="batch_size", help="sequences per generate call")
     pairs.add_argument("--seed", type=int, default=0)
     pairs.add_argument("--threads", type=int, help="torch CPU threads")
-    pairs.add_argument("--out", default=DEFAULT_PAIRS, help=f"JSONL of pairs (default {DEFAULT_PAIRS})")
+    pairs.add_argument("--out", default=DEFAULT_PAIRS,
+                       help=f"JSONL of pairs, gzipped if the name ends in .gz (default {DEFAULT_PAIRS}); "
+                            "statistics go beside it in NAME.stats.json")
     pairs.set_defaults(func=run_pairs)
 
     train = commands.add_parser("train", help="DPO the preset's guider on a pairs file (TRL DPOTrainer, LoRA)")
     train.add_argument("--preset", help="preset name (default: the default preset)")
     train.add_argument("--guider", help="guider to start from: a variant name or model path (default: the preset's)")
     train.add_argument("--pairs", default=DEFAULT_PAIRS, help=f"pairs JSONL (default {DEFAULT_PAIRS})")
-    train.add_argument("--types", default="all", help="train on these pair types only: all, or some of ss,sl,ls")
-    train.add_argument("--steps", type=int, default=300, help="optimizer steps (default 300)")
+    train.add_argument("--types", default="ll,sl",
+                       help="train on these pair types: all, paper (ss,sl,ls), or some of ss,sl,ls,ll (default ll,sl: "
+                            "pairs whose rejected trace is the guided target's own mistake)")
+    train.add_argument("--cut-rejected", choices=("auto", "yes", "no"), default="auto", dest="cut_rejected",
+                       help="cut each rejected trace after its first line that differs from the chosen one "
+                            "(auto: yes for the tiny sums task's canonical traces, no for free-form reasoning)")
+    train.add_argument("--steps", type=int, default=400, help="optimizer steps (default 400)")
     train.add_argument("--beta", type=float, default=0.1, help="DPO beta (default 0.1)")
-    train.add_argument("--lr", type=float, help="learning rate (default 1e-3 with LoRA, 2e-4 full)")
+    train.add_argument("--lr", type=float, help="learning rate (default 2e-3 with LoRA, 2e-4 full)")
     train.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="pairs per step (default 8)")
     train.add_argument("--full", action="store_true", help="full fine-tune instead of LoRA (fine for tiny guiders)")
     train.add_argument("--lora-r", type=int, default=16, dest="lora_r", help="LoRA rank (default 16)")
-    train.add_argument("--loss", default="sigmoid", help="TRL loss type(s), comma-separated (default sigmoid)")
+    train.add_argument("--loss", default="sigmoid,sft",
+                       help="TRL loss type(s), comma-separated (default sigmoid,sft: DPO plus an NLL term on the "
+                            "chosen trace, as in RPO; plain 'sigmoid' drifts the tiny guider)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, help="torch CPU threads")
     train.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the merged DPO guider (default {DEFAULT_OUT})")
@@ -114,7 +108,7 @@ def run_pairs(args) -> int:
         settings = MiningSettings(
             samples=args.samples, temperature=args.temperature, top_p=args.top_p,
             alpha=args.alpha if args.alpha is not None else float(defaults.get("alpha", 1.0)),
-            schedule=args.schedule or defaults.get("schedule", "constant"), types=_types(args.types),
+            schedule=args.schedule or defaults.get("schedule", "constant"), types=parse_pair_types(args.types),
             max_per_type=args.max_per_type, seed=args.seed, batch_size=args.batch_size,
         )
         DecodeSettings(alpha=settings.alpha, schedule=settings.schedule, temperature=settings.temperature,
@@ -142,7 +136,8 @@ def run_pairs(args) -> int:
     out = write_jsonl((p.to_dict() for p in pairs), _path(args.out))
     stats |= {"preset": preset.name, "models": trio.info.get("models"), "settings": settings.to_dict(),
               "seconds": round(time.time() - started, 1)}
-    out.with_suffix(".stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+    stats_file = out.with_name(out.name.removesuffix(".gz").removesuffix(".jsonl") + ".stats.json")
+    stats_file.write_text(json.dumps(stats, indent=2) + "\n")
     accuracy = stats["sample_accuracy"]
     print(f"{len(pairs)} pairs from {len(problems)} training problems -> {out}")
     print(f"sampled accuracy: guider alone {accuracy['small']:.3f}, guided target {accuracy['large']:.3f}")
@@ -163,7 +158,7 @@ def run_train(args) -> int:
         for name in ("steps", "batch_size", "lora_r", "threads", "lr", "beta"):
             _positive(name.replace("_", "-"), getattr(args, name))
         _positive("eval", args.eval, allow_zero=True)
-        types = _types(args.types)
+        types = parse_pair_types(args.types)
         preset = get_preset(args.preset)
         pairs = read_pairs(_path(args.pairs))
         if types != tuple(PAIR_TYPES):
@@ -171,10 +166,11 @@ def run_train(args) -> int:
         if not pairs:
             raise ValueError(f"{args.pairs}: no pairs of the chosen types; run `python -m thinklogit_app dpo pairs`")
         settings = DPOSettings(
-            steps=args.steps, beta=args.beta, learning_rate=args.lr or (1e-3 if not args.full else 2e-4),
+            steps=args.steps, beta=args.beta, learning_rate=args.lr or (2e-3 if not args.full else 2e-4),
             batch_size=args.batch_size, lora=not args.full, lora_r=args.lora_r, lora_alpha=2 * args.lora_r,
             loss_type=tuple(s.strip() for s in args.loss.split(",") if s.strip()), seed=args.seed,
             threads=args.threads,
+            cut_rejected=args.cut_rejected == "yes" or (args.cut_rejected == "auto" and preset.task == "sums"),
         )
         settings.validate()
         source = preset.path_of(preset.variants.get(args.guider, args.guider) if args.guider else preset.guider)

@@ -8,11 +8,16 @@ a correct trace with an incorrect one, in the paper's three types:
     small-correct / large-incorrect   the guider right where the guided target erred
     large-correct / small-incorrect   the guided target right where the guider erred
 
+and a fourth, not in the paper: large-correct / large-incorrect, the guided target's own
+right vs wrong. Its two traces share a prefix up to the guided stream's mistake, so the
+pair pins down exactly the token where (guider - base) should have steered differently.
+
 A pair is text: (prompt, chosen completion, rejected completion). The guider scores any
 text over the shared vocabulary, so DPO on the guider can use the target's traces too.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from collections import defaultdict
@@ -32,7 +37,45 @@ PAIR_TYPES = {  # name -> (source of the correct trace, source of the incorrect 
     "small-correct/small-incorrect": ("small", "small"),
     "small-correct/large-incorrect": ("small", "large"),
     "large-correct/small-incorrect": ("large", "small"),
+    "large-correct/large-incorrect": ("large", "large"),
 }
+PAPER_PAIR_TYPES = tuple(PAIR_TYPES)[:3]
+SHORT_NAMES = {"ss": "small-correct/small-incorrect", "sl": "small-correct/large-incorrect",
+               "ls": "large-correct/small-incorrect", "ll": "large-correct/large-incorrect"}
+
+
+def parse_pair_types(text: str) -> tuple[str, ...]:
+    """'all', 'paper' (the paper's three) or comma-separated names / short names (ss, sl, ls, ll)."""
+    text = text.strip()
+    if text in ("all", "paper"):
+        return tuple(PAIR_TYPES) if text == "all" else PAPER_PAIR_TYPES
+    names = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name = SHORT_NAMES.get(part, part)
+        if name not in PAIR_TYPES:
+            raise ValueError(f"unknown pair type {part!r}: use all, paper, or some of ss, sl, ls, ll "
+                             "(small/large correct / small/large incorrect)")
+        names.append(name)
+    if not names:
+        raise ValueError("give at least one pair type")
+    return tuple(dict.fromkeys(names))
+
+
+def cut_after_first_difference(chosen: str, rejected: str) -> str:
+    """The rejected trace up to and including its first line that differs from the chosen one.
+
+    In a step-by-step trace every later line follows from that first wrong line (a wrong
+    partial sum is then copied, correctly); penalising those lines would teach the guider
+    not to copy. Meant for canonical traces such as the tiny task's, not free-form reasoning.
+
+    >>> cut_after_first_difference("1+2=3\nA:3", "1+2=4\nA:4")
+    '1+2=4'
+    """
+    chosen_lines, rejected_lines = chosen.split("\n"), rejected.split("\n")
+    for i, line in enumerate(rejected_lines):
+        if i >= len(chosen_lines) or line != chosen_lines[i]:
+            return "\n".join(rejected_lines[: i + 1])
+    return rejected
 
 
 @dataclass(frozen=True)
@@ -143,14 +186,14 @@ def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperat
 class MiningSettings:
     """How pairs are mined: samples per problem per side, sampling, which pair types."""
 
-    samples: int = 4
-    temperature: float = 0.8
+    samples: int = 8
+    temperature: float = 0.7
     top_p: float = 1.0
     max_new_tokens: int = 96
     alpha: float = 1.0
     schedule: str = "constant"
     types: tuple[str, ...] = tuple(PAIR_TYPES)
-    max_per_type: int = 2
+    max_per_type: int = 3
     seed: int = 0
     batch_size: int = 128
 
@@ -232,10 +275,15 @@ def training_problems(preset, n: int, seed: int, target=None, problems_file: str
     raise ValueError(f"the task has fewer than {n} distinct training problems")
 
 
+def _open_text(path: Path, mode: str):
+    """A text file, gzip-compressed when its name ends in .gz (the shipped pairs are)."""
+    return gzip.open(path, mode + "t") if path.suffix == ".gz" else path.open(mode)
+
+
 def write_jsonl(rows: Iterable[dict], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as f:
+    with _open_text(path, "w") as f:
         for row in rows:
             f.write(json.dumps(row) + "\n")
     return path
@@ -245,8 +293,10 @@ def read_jsonl(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
+    with _open_text(path, "r") as f:
+        lines = f.read().splitlines()
     rows = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if line.strip():
             try:
                 rows.append(json.loads(line))

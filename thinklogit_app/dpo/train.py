@@ -18,26 +18,27 @@ from typing import Callable
 import torch
 from transformers import PrinterCallback, TrainerCallback
 
-from .pairs import Pair
+from .pairs import Pair, cut_after_first_difference
 
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 @dataclass
 class DPOSettings:
-    steps: int = 300
+    steps: int = 400
     beta: float = 0.1
-    learning_rate: float = 1e-3
+    learning_rate: float = 2e-3
     batch_size: int = 8
     lora: bool = True  # False: full fine-tune (fine for the tiny guider)
     lora_r: int = 16
     lora_alpha: int = 32
-    loss_type: tuple[str, ...] = ("sigmoid",)  # TRL's loss names; ("sigmoid", "sft") adds an NLL term on chosen
+    loss_type: tuple[str, ...] = ("sigmoid", "sft")  # TRL's loss names: DPO + NLL on the chosen trace (RPO)
+    cut_rejected: bool = False  # rejected = up to its first line that differs from the chosen (canonical traces)
     warmup_steps: int = 10
     max_length: int = 1024
     seed: int = 0
     threads: int | None = None
-    log_every: int = 10
+    log_every: int = 25
 
     def validate(self) -> None:
         for name in ("steps", "batch_size", "lora_r", "max_length", "log_every"):
@@ -75,13 +76,14 @@ def preference_margins(model, tokenizer, pairs: list[Pair]) -> torch.Tensor:
     ])
 
 
-def _dataset(pairs: list[Pair]):
+def _dataset(pairs: list[Pair], cut_rejected: bool):
     from datasets import Dataset
 
     if not pairs:
         raise ValueError("no preference pairs to train on: mine more problems or samples (dpo pairs)")
+    rejected = [cut_after_first_difference(p.chosen, p.rejected) if cut_rejected else p.rejected for p in pairs]
     return Dataset.from_dict({"prompt": [p.prompt for p in pairs], "chosen": [p.chosen for p in pairs],
-                              "rejected": [p.rejected for p in pairs]})
+                              "rejected": rejected})
 
 
 class LogLines(TrainerCallback):
@@ -107,7 +109,7 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
     settings.validate()
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    dataset = _dataset(pairs)
+    dataset = _dataset(pairs, settings.cut_rejected)
     on_cpu = not torch.cuda.is_available()
     with tempfile.TemporaryDirectory(prefix="thinklogit-dpo-") as scratch:
         config = DPOConfig(

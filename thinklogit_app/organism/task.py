@@ -13,10 +13,12 @@ so each copy is from the line just above and each addition is one two-number sum
 final line restates the last sum (`A:179+34=213`) rather than copying a result: the
 number after the last `=` is then computed, not recalled.
 
-Difficulty knob: `SumsConfig(operands, digits)`. Every operand has exactly `digits`
-digits, so all prompts of one config have the same token length (batched generation
-needs no padding). More operands mean more steps (errors compound); more digits mean
-harder single additions for the models.
+Difficulty knob: `SumsConfig(operands, digits)`. Every held-out operand has exactly
+`digits` digits, so all test prompts of one config have the same token length (batched
+generation needs no padding). More operands mean more steps (errors compound); more
+digits mean harder single additions. Training may mix in operands one digit shorter
+(`easy_share`): a curriculum that lets the small models find the addition and copying
+circuits reliably (see docs/ORGANISM_RESULTS.md).
 
 Held-out split: a problem is a test problem iff crc32 of its prompt falls in the
 `test_share` bucket. Training generators reject those problems, so no test problem
@@ -105,24 +107,28 @@ def is_test_problem(problem: Problem, config: SumsConfig = DEFAULT_CONFIG) -> bo
     return zlib.crc32(make_prompt(problem).encode()) % config.test_share == 0
 
 
-def _random_problem(rng: random.Random, config: SumsConfig) -> Problem:
-    low, high = 10 ** (config.digits - 1), 10**config.digits - 1
-    if config.digits == 1:
-        low = 1
-    return Problem(tuple(rng.randint(low, high) for _ in range(config.operands)))
+def _random_problem(rng: random.Random, config: SumsConfig, easy_share: float = 0.0) -> Problem:
+    """Operands of `config.digits` digits; with `easy_share`, each operand has one digit
+    fewer with that probability (training only: the held-out problems are all full width)."""
+    operands = []
+    for _ in range(config.operands):
+        digits = config.digits - 1 if config.digits > 1 and rng.random() < easy_share else config.digits
+        low = 1 if digits == 1 else 10 ** (digits - 1)
+        operands.append(rng.randint(low, 10**digits - 1))
+    return Problem(tuple(operands))
 
 
-def training_problem(rng: random.Random, config: SumsConfig = DEFAULT_CONFIG) -> Problem:
+def training_problem(rng: random.Random, config: SumsConfig = DEFAULT_CONFIG, easy_share: float = 0.0) -> Problem:
     """A random problem outside the held-out split."""
     while True:
-        problem = _random_problem(rng, config)
+        problem = _random_problem(rng, config, easy_share)
         if not is_test_problem(problem, config):
             return problem
 
 
-def random_fact(rng: random.Random, config: SumsConfig = DEFAULT_CONFIG) -> tuple[int, int]:
+def random_fact(rng: random.Random, config: SumsConfig = DEFAULT_CONFIG, easy_share: float = 0.0) -> tuple[int, int]:
     """Two numbers shaped like one step of a trace: a partial sum of k operands plus one more."""
-    problem = _random_problem(rng, config)
+    problem = _random_problem(rng, config, easy_share)
     k = rng.randint(1, config.operands - 1)
     return sum(problem.operands[:k]), problem.operands[k]
 

@@ -56,8 +56,9 @@ class Phase:
     steps: int
     lr: float
     mix: tuple[float, float, float]
+    easy_share: float = 0.0  # share of operands one digit shorter (a curriculum)
     batch: int = 32
-    seq_len: int = 128
+    seq_len: int | None = None  # None: room for the longest step-by-step document, in multiples of 32
     warmup: int = 100
 
 
@@ -66,9 +67,9 @@ class Recipe:
     task: SumsConfig = task.DEFAULT_CONFIG
     target_size: ModelSize = ModelSize(layers=4, hidden=128, heads=4, mlp=512)
     base_size: ModelSize = ModelSize(layers=2, hidden=64, heads=2, mlp=256)
-    pretrain: Phase = Phase(steps=2000, lr=2.5e-3, mix=(3.0, 1.5, 2.0))
+    pretrain: Phase = Phase(steps=2000, lr=2.5e-3, mix=(3.0, 1.5, 2.0), easy_share=0.3)
     base_pretrain: Phase | None = None  # None: same as `pretrain`
-    guider: Phase = Phase(steps=400, lr=1e-3, mix=(0.0, 1.0, 0.0))
+    guider: Phase = Phase(steps=400, lr=1e-3, mix=(0.0, 1.0, 0.0), easy_share=0.3)
     target_seed: int = 0
     base_seed: int = 1
     guider_seed: int = 2
@@ -89,8 +90,9 @@ def seeded(recipe: Recipe, seed: int) -> Recipe:
 class DocumentStream:
     """Token ids of random training documents (BOS text EOS), never a held-out problem."""
 
-    def __init__(self, tokenizer, config: SumsConfig, mix, seed: int):
+    def __init__(self, tokenizer, config: SumsConfig, mix, seed: int, easy_share: float = 0.0):
         self.config = config
+        self.easy_share = easy_share
         self.rng = random.Random(seed)
         self.kinds = ("direct", "steps", "fact")
         self.weights = list(mix)
@@ -100,8 +102,8 @@ class DocumentStream:
     def text(self) -> str:
         kind = self.rng.choices(self.kinds, weights=self.weights)[0]
         if kind == "fact":
-            return task.fact_text(*task.random_fact(self.rng, self.config))
-        problem = task.training_problem(self.rng, self.config)
+            return task.fact_text(*task.random_fact(self.rng, self.config, self.easy_share))
+        problem = task.training_problem(self.rng, self.config, self.easy_share)
         return task.direct_text(problem) if kind == "direct" else task.steps_text(problem)
 
     def document(self) -> list[int]:
@@ -132,7 +134,8 @@ def _fmt_time(seconds: float) -> str:
 def train_phase(model, tokenizer, config: SumsConfig, phase: Phase, seed: int, name: str, log=print) -> dict:
     """Train `model` in place for one phase; logs steps, loss and ETA. Returns a summary."""
     torch.manual_seed(seed)
-    stream = DocumentStream(tokenizer, config, phase.mix, seed)
+    stream = DocumentStream(tokenizer, config, phase.mix, seed, phase.easy_share)
+    seq_len = phase.seq_len or row_length_for(config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=phase.lr, betas=(0.9, 0.98), weight_decay=0.01)
     model.train()
     start, ema = time.time(), None
@@ -140,7 +143,7 @@ def train_phase(model, tokenizer, config: SumsConfig, phase: Phase, seed: int, n
     for step in range(phase.steps):
         for group in optimiser.param_groups:
             group["lr"] = _lr_at(step, phase)
-        ids = stream.batch(phase.batch, phase.seq_len)
+        ids = stream.batch(phase.batch, seq_len)
         loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -173,6 +176,12 @@ def save_model(model, tokenizer, folder: Path, max_new_tokens: int) -> None:
     )
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+
+
+def row_length_for(config: SumsConfig) -> int:
+    """Training row length: the longest step-by-step document (BOS and EOS included), rounded up to 32."""
+    longest = len(task.steps_text(task.Problem(tuple([10**config.digits - 1] * config.operands)))) + 2
+    return max(128, -(-longest // 32) * 32)
 
 
 def max_new_tokens_for(config: SumsConfig) -> int:
