@@ -163,6 +163,7 @@ def test_saved_dpo_guider_loads_through_the_preset_variant_and_decodes(dpo_prese
     preset = get_preset("tiny", path)
     loaded = load_trio(preset, guider="thinklogit-dpo")
     assert loaded.info["models"]["guider"].endswith("guider-dpo")
+    assert loaded.guider.config.use_cache  # saved ready for KV-cached decoding
     assert json.loads((Path(loaded.info["models"]["guider"]) / "dpo.json").read_text())["settings"]["beta"] == 0.1
     settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0, max_new_tokens=12, repeat_limit=0)
     streams = run_to_end(loaded, "Q:12+34\n", settings)

@@ -173,14 +173,15 @@ def run_train(args) -> int:
             cut_rejected=args.cut_rejected == "yes" or (args.cut_rejected == "auto" and preset.task == "sums"),
         )
         settings.validate()
-        source = preset.path_of(preset.variants.get(args.guider, args.guider) if args.guider else preset.guider)
+        start = preset.variants.get(args.guider, args.guider) if args.guider else preset.guider
+        source = preset.path_of(start)
         tokenizer = load_tokenizer(source)
         guider = load_model(source)
     except (ValueError, PresetError) as err:
         return _fail(str(err))
     _quiet_libraries()
     trained, summary = train_dpo(guider, tokenizer, pairs, settings, log=lambda line: print(line, flush=True))
-    summary |= {"preset": preset.name, "started_from": source, "pairs_file": str(args.pairs),
+    summary |= {"preset": preset.name, "started_from": start, "pairs_file": str(args.pairs),
                 "pair_types": {t: sum(p.pair_type == t for p in pairs) for t in PAIR_TYPES}}
     out = save_guider(trained, tokenizer, _path(args.out), summary)
     print(f"DPO guider saved to {out} ({summary['seconds']:.0f} s of training)")

@@ -141,6 +141,7 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
     trained = trainer.model
     if settings.lora:
         trained = trained.merge_and_unload()
+    trained.config.use_cache = True  # the trainer turned it off for training; decoding wants the KV cache
     trained.eval()
     summary = {
         "settings": settings.to_dict(),
