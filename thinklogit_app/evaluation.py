@@ -14,15 +14,13 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-import torch
 
 from .arithmetic import AlphaSchedule
 from .grading import extract_answer, is_correct
-from .processor import ThinkLogitProcessor
+from .batched import sample_completions
 
 Progress = Callable[[int, int], None]
 _STEP_LINE = re.compile(r"^(?!A:|Q:).*=", re.MULTILINE)  # a worked line that is not the answer
@@ -107,28 +105,10 @@ def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, *
 
     With `guider` and `base`, decodes ThinkLogit: target + alpha * (guider - base).
     """
-    encoded = [tokenizer(p).input_ids for p in prompts]
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i, ids in enumerate(encoded):
-        groups[len(ids)].append(i)
-    eos = model.generation_config.eos_token_id
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    outputs: list[str] = [""] * len(prompts)
-    for indices in groups.values():
-        for start in range(0, len(indices), batch_size):
-            chunk = indices[start:start + batch_size]
-            ids = torch.tensor([encoded[i] for i in chunk], device=model.device)
-            processors = [ThinkLogitProcessor(guider, base, schedule or AlphaSchedule())] if guider is not None else []
-            with torch.no_grad():
-                generated = model.generate(
-                    input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
-                    do_sample=False, eos_token_id=eos, pad_token_id=pad, logits_processor=processors,
-                )
-            for row, i in enumerate(chunk):
-                outputs[i] = tokenizer.decode(generated[row, ids.shape[1]:], skip_special_tokens=True)
-            if on_batch:
-                on_batch(len(chunk))
-    return outputs
+    outputs = sample_completions(model, tokenizer, prompts, 1, temperature=0.0, top_p=1.0,
+                                 max_new_tokens=max_new_tokens, seed=0, guider=guider, base=base,
+                                 schedule=schedule, batch_size=batch_size, on_batch=on_batch)
+    return [texts[0] for texts in outputs]
 
 
 def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=(0.5, 1.0, 1.5, 2.0),

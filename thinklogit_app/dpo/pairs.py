@@ -25,12 +25,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-import torch
 
 from ..arithmetic import AlphaSchedule
 from ..grading import is_correct
-from ..processor import ThinkLogitProcessor
-from ..sampling import make_warpers
+from ..batched import sample_completions  # noqa: F401  (re-exported for callers of pairs)
 
 SOURCES = ("small", "large")
 PAIR_TYPES = {  # name -> (source of the correct trace, source of the incorrect one)
@@ -137,49 +135,6 @@ def build_pairs(problem: Problem, samples: Iterable[Sample], types: Iterable[str
             pairs.append(Pair(problem.prompt, chosen.text, rejected.text, name, chosen.model, rejected.model,
                               problem.answer))
     return pairs
-
-
-def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperature: float, top_p: float,
-                       max_new_tokens: int, seed: int, guider=None, base=None,
-                       schedule: AlphaSchedule | None = None, batch_size: int = 64,
-                       on_batch: Callable[[int], None] | None = None) -> list[list[str]]:
-    """`n` sampled completions per prompt (prompt excluded, specials dropped).
-
-    With `guider` and `base` the target decodes under ThinkLogit; temperature and top-p
-    apply AFTER the combination (our warpers follow the processor; `generate`'s own are off).
-    Prompts are batched by token length so no row is padded. Seeded per batch.
-    """
-    if n < 1:
-        raise ValueError(f"samples per prompt must be >= 1, got {n}")
-    encoded = [tokenizer(p).input_ids for p in prompts]
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i, ids in enumerate(encoded):
-        groups[len(ids)].append(i)
-    eos = model.generation_config.eos_token_id
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    per_batch = max(1, batch_size // n)  # prompts per generate call; each is repeated n times
-    outputs: list[list[str]] = [[] for _ in prompts]
-    batch_number = 0
-    for indices in groups.values():
-        for start in range(0, len(indices), per_batch):
-            chunk = indices[start:start + per_batch]
-            ids = torch.tensor([encoded[i] for i in chunk], device=model.device).repeat_interleave(n, dim=0)
-            processors = [ThinkLogitProcessor(guider, base, schedule or AlphaSchedule())] if guider is not None else []
-            processors += list(make_warpers(temperature, top_p))
-            torch.manual_seed(seed * 100_003 + batch_number)
-            with torch.no_grad():
-                generated = model.generate(
-                    input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
-                    do_sample=temperature > 0, temperature=1.0, top_p=1.0, top_k=None,
-                    eos_token_id=eos, pad_token_id=pad, logits_processor=processors,
-                )
-            for row in range(generated.shape[0]):
-                text = tokenizer.decode(generated[row, ids.shape[1]:], skip_special_tokens=True)
-                outputs[chunk[row // n]].append(text)
-            batch_number += 1
-            if on_batch:
-                on_batch(len(chunk))
-    return outputs
 
 
 @dataclass
