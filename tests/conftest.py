@@ -47,6 +47,13 @@ def make_trio(target_pad: int = 0, seeds=(0, 1, 2), eos_reachable: bool = True) 
     return Trio.checked(target, guider, base, tok)
 
 
+def save_trio(trio: Trio, folder) -> None:
+    """Each model of the trio, with the tokenizer, as a from_pretrained folder under `folder`."""
+    for role in ("target", "guider", "base"):
+        getattr(trio, role).save_pretrained(folder / role)
+        trio.tokenizer.save_pretrained(folder / role)
+
+
 @pytest.fixture(scope="session")
 def trio() -> Trio:
     return make_trio()

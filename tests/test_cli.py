@@ -19,13 +19,11 @@ def cli(*args, env=None):
 @pytest.fixture(scope="module")
 def tiny_presets(tmp_path_factory):
     """A presets file pointing at a saved tiny random trio."""
-    from conftest import make_trio
+    from conftest import make_trio, save_trio
 
     folder = tmp_path_factory.mktemp("cli")
     trio = make_trio()
-    for role in ("target", "guider", "base"):
-        getattr(trio, role).save_pretrained(folder / role)
-        trio.tokenizer.save_pretrained(folder / role)
+    save_trio(trio, folder)
     presets = {"default": "tiny", "presets": [{
         "name": "tiny", "target": str(folder / "target"), "guider": str(folder / "guider"),
         "base": str(folder / "base"),

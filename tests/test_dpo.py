@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import make_trio
+from conftest import make_trio, save_trio
 from thinklogit_app.arithmetic import AlphaSchedule
 from thinklogit_app.dpo.pairs import (PAIR_TYPES, PAPER_PAIR_TYPES, Pair, Problem, Sample, build_pairs,
                                       cut_after_first_difference, parse_pair_types, read_pairs,
@@ -143,9 +143,7 @@ def dpo_presets(tmp_path_factory):
     """A saved tiny trio, a DPO guider trained from its guider, and a presets file naming it as a variant."""
     folder = tmp_path_factory.mktemp("dpo")
     trio = make_trio()
-    for role in ("target", "guider", "base"):
-        getattr(trio, role).save_pretrained(folder / role)
-        trio.tokenizer.save_pretrained(folder / role)
+    save_trio(trio, folder)
     trained, summary = train_dpo(trio.guider, trio.tokenizer, HAND_PAIRS,
                                  DPOSettings(steps=3, batch_size=4, learning_rate=1e-2), log=lambda line: None)
     save_guider(trained, trio.tokenizer, folder / "guider-dpo", summary)

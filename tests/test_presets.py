@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from conftest import make_trio
+from conftest import make_trio, save_trio
 from thinklogit_app.engine import DecodeSettings, run_to_end
 from thinklogit_app.presets import Preset, PresetError, get_preset, load_trio, loadable, read_presets
 
@@ -15,9 +15,7 @@ from thinklogit_app.presets import Preset, PresetError, get_preset, load_trio, l
 def saved_preset(tmp_path_factory) -> Preset:
     folder = tmp_path_factory.mktemp("trio")
     trio = make_trio(target_pad=8)
-    for role in ("target", "guider", "base"):
-        getattr(trio, role).save_pretrained(folder / role)
-        trio.tokenizer.save_pretrained(folder / role)
+    save_trio(trio, folder)
     return Preset(name="saved", target=str(folder / "target"), guider=str(folder / "guider"),
                   base=str(folder / "base"))
 
