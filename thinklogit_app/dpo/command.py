@@ -71,6 +71,8 @@ def register(subparsers) -> None:
     train.add_argument("--loss", default="sigmoid,sft",
                        help="TRL loss type(s), comma-separated (default sigmoid,sft: DPO plus an NLL term on the "
                             "chosen trace, as in RPO; plain 'sigmoid' drifts the tiny guider)")
+    train.add_argument("--max-length", type=int, default=2048, dest="max_length",
+                       help="tokens per prompt + completion; longer pairs are cut at the end (default 2048)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--threads", type=int, help="torch CPU threads")
     train.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the merged DPO guider (default {DEFAULT_OUT})")
@@ -155,7 +157,7 @@ def run_train(args) -> int:
     from .train import DPOSettings, save_guider, train_dpo
 
     try:
-        for name in ("steps", "batch_size", "lora_r", "threads", "lr", "beta"):
+        for name in ("steps", "batch_size", "lora_r", "threads", "lr", "beta", "max_length"):
             _positive(name.replace("_", "-"), getattr(args, name))
         _positive("eval", args.eval, allow_zero=True)
         types = parse_pair_types(args.types)
@@ -169,6 +171,7 @@ def run_train(args) -> int:
             steps=args.steps, beta=args.beta, learning_rate=args.lr or (2e-3 if not args.full else 2e-4),
             batch_size=args.batch_size, lora=not args.full, lora_r=args.lora_r, lora_alpha=2 * args.lora_r,
             loss_type=tuple(s.strip() for s in args.loss.split(",") if s.strip()), seed=args.seed,
+            max_length=args.max_length,
             threads=args.threads,
             cut_rejected=args.cut_rejected == "yes" or (args.cut_rejected == "auto" and preset.task == "sums"),
         )

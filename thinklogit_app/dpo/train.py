@@ -11,6 +11,7 @@ import copy
 import json
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -35,7 +36,7 @@ class DPOSettings:
     loss_type: tuple[str, ...] = ("sigmoid", "sft")  # TRL's loss names: DPO + NLL on the chosen trace (RPO)
     cut_rejected: bool = False  # rejected = up to its first line that differs from the chosen (canonical traces)
     warmup_steps: int = 10
-    max_length: int = 1024
+    max_length: int = 2048  # prompt + completion tokens; longer pairs are cut at the end
     seed: int = 0
     threads: int | None = None
     log_every: int = 25
@@ -111,12 +112,14 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
         torch.set_num_threads(settings.threads)
     dataset = _dataset(pairs, settings.cut_rejected)
     on_cpu = not torch.cuda.is_available()
-    with tempfile.TemporaryDirectory(prefix="thinklogit-dpo-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="thinklogit-dpo-") as scratch, warnings.catch_warnings():
+        # transformers 5 renames gradient_checkpointing, which TRL still sets: not the user's concern
+        warnings.filterwarnings("ignore", message=".*gradient_checkpointing.*", category=FutureWarning)
         config = DPOConfig(
             output_dir=scratch, max_steps=settings.steps, per_device_train_batch_size=settings.batch_size,
             learning_rate=settings.learning_rate, lr_scheduler_type="cosine", warmup_steps=settings.warmup_steps,
             beta=settings.beta, loss_type=list(settings.loss_type), max_length=settings.max_length,
-            seed=settings.seed, data_seed=settings.seed, use_cpu=on_cpu, bf16=False, fp16=False,
+            seed=settings.seed, data_seed=settings.seed, use_cpu=on_cpu, bf16=not on_cpu and torch.cuda.is_bf16_supported(), fp16=False,
             gradient_checkpointing=False, logging_steps=settings.log_every, save_strategy="no",
             report_to="none", disable_tqdm=True, dataloader_num_workers=0,
         )
