@@ -25,10 +25,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-
 from ..arithmetic import AlphaSchedule
+from ..batched import sample_completions
 from ..grading import is_correct
-from ..batched import sample_completions  # noqa: F401  (re-exported for callers of pairs)
 
 SOURCES = ("small", "large")
 PAIR_TYPES = {  # name -> (source of the correct trace, source of the incorrect one)
