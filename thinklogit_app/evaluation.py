@@ -98,6 +98,14 @@ def _sweep_key(alpha: float) -> str:
     return f"{alpha:g}"
 
 
+def variant_guiders(preset) -> dict:
+    """The preset's extra guiders (e.g. thinklogit-dpo), loaded, for extra columns."""
+    from .presets import load_model
+
+    return {name: load_model(preset.path_of(ref)) for name, ref in (preset.variants or {}).items()
+            if name.startswith("thinklogit-")}
+
+
 def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, *, guider=None, base=None,
                     schedule: AlphaSchedule | None = None, batch_size: int = 128,
                     on_batch: Callable[[int], None] | None = None) -> list[str]:
@@ -222,10 +230,7 @@ def run_eval(args) -> int:
     preset = trio.preset
     defaults = preset.defaults or {}
     alpha = args.alpha if args.alpha is not None else float(defaults.get("alpha", 1.0))
-    extra = {}
-    for name, ref in (getattr(preset, "variants", None) or {}).items():
-        if name.startswith("thinklogit-"):  # e.g. thinklogit-dpo: another guider, same base
-            extra[name] = load_model(preset.path_of(ref))
+    extra = variant_guiders(preset)
     sums_config = None
     max_new_tokens = int(defaults.get("max_new_tokens", 256))
     if preset.task == "sums":
