@@ -103,8 +103,8 @@ def test_thinklogit_beats_the_target_by_a_wide_margin_and_writes_steps(models, t
 def test_training_data_never_contains_a_held_out_problem(tokenizer, config):
     held_out = {task.make_prompt(p) for p in task.held_out_problems(300, config)}
     assert all(task.is_test_problem(task.parse_prompt(p), config) for p in held_out)
-    for mix in ((3, 1, 2), (0, 1, 0)):
-        stream = DocumentStream(tokenizer, config, mix, seed=random.randrange(1000))
+    for mix, easy_share in (((3, 1, 2), 0.0), ((3, 1, 2), 0.3), ((0, 1, 0), 0.3)):
+        stream = DocumentStream(tokenizer, config, mix, seed=random.randrange(1000), easy_share=easy_share)
         for _ in range(3000):
             text = stream.text()
             first = text.split("\n", 1)[0] + "\n"
@@ -124,3 +124,21 @@ def test_formats_and_grading_agree():
         assert is_correct(text[len(task.make_prompt(problem)):], task.reference_answer(problem))
     assert not is_correct("A:180", "179") and not is_correct("63+11=74", "74")
     assert is_correct("so \\boxed{\\frac{1}{2}}.", "0.5") and extract_answer("\\boxed{x^{2}}") == "x^{2}"
+
+
+def test_training_writes_loadable_folders(tmp_path):
+    from dataclasses import replace
+
+    from thinklogit_app.organism.train import DEFAULT_RECIPE, train_trio
+
+    recipe = replace(DEFAULT_RECIPE, pretrain=replace(DEFAULT_RECIPE.pretrain, steps=2, warmup=1, batch=4),
+                     guider=replace(DEFAULT_RECIPE.guider, steps=2, warmup=1, batch=4))
+    lines = []
+    summary = train_trio(recipe, tmp_path, log=lines.append)
+    assert any("step 2/2" in line for line in lines)  # progress output
+    for role in ROLES:
+        model = AutoModelForCausalLM.from_pretrained(tmp_path / role)
+        assert task.config_of(model) == recipe.task
+        assert AutoTokenizer.from_pretrained(tmp_path / role).eos_token_id == model.generation_config.eos_token_id
+    assert summary["params"]["target"] > 4 * summary["params"]["guider"]
+    assert (tmp_path / "organism.json").exists()
