@@ -16,6 +16,7 @@ from pathlib import Path
 from conftest import make_trio
 
 ROOT = Path(__file__).resolve().parent.parent
+VARIANT_SEEDS = (0, 7, 2)  # make_trio seeds of the "thinklogit-b" variant guider
 EXAMPLES = [{"prompt": "Q:12+34\n", "answer": "46"}, {"prompt": "Q:5+5+5\n", "answer": "15"}]
 
 
@@ -36,16 +37,21 @@ def save_trio(folder: Path, positions: int | None = None, **kw) -> dict:
 
 def tiny_presets(folder: Path, real_default: bool = False) -> Path:
     """A presets file over one random tiny trio that never emits EOS: "tiny-random" (40
-    tokens, greedy), "tiny-endless" (4000 tokens, for Stop), and a GPU-only preset that
+    tokens, greedy; a variant guider "thinklogit-b"), "tiny-endless" (4000 tokens, for Stop), and a GPU-only preset that
     cannot load here; with `real_default`, the project's embedded preset comes first
     (and is the default) when its model folders exist."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "examples.json").write_text(json.dumps(EXAMPLES))
     trio = save_trio(folder / "trio", positions=8192, eos_reachable=False)
+    variant = make_trio(eos_reachable=False, seeds=VARIANT_SEEDS)  # same target and base, another guider
+    variant.guider.config.max_position_embeddings = 8192
+    variant.guider.save_pretrained(folder / "guider-b")
+    variant.tokenizer.save_pretrained(folder / "guider-b")
     greedy = {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "top_p": 1.0, "max_new_tokens": 40}
     presets = [
         {"name": "tiny-random", "description": "random tiny trio (tests)", **trio, "task": "sums",
-         "examples": str(folder / "examples.json"), "defaults": greedy},
+         "examples": str(folder / "examples.json"), "defaults": greedy,
+         "variants": {"thinklogit-b": str(folder / "guider-b")}},
         {"name": "tiny-endless", "description": "random tiny trio, long runs (tests)", **trio,
          "task": "sums", "defaults": greedy | {"max_new_tokens": 4000, "repeat_limit": 0}},
         {"name": "gpu-only", "description": "needs a GPU", "target": "Qwen/Qwen2.5-7B-Instruct",

@@ -71,6 +71,19 @@ def test_streamed_result_equals_the_engines(client, engine_trio, settings):
     assert_same_run(final, run_to_end(engine_trio, PROMPT, expected))
 
 
+def test_a_variant_guider_streams_what_the_engine_decodes_with_it(client, presets, engine_trio):
+    final = client.predict(prompt=PROMPT, guider="thinklogit-b", api_name="/generate")
+    assert final["guider"] == "thinklogit-b"
+    variant = load_trio(get_preset("tiny-random", presets), guider="thinklogit-b")
+    settings = DecodeSettings(**final["settings"])
+    assert_same_run(final, run_to_end(variant, PROMPT, settings))
+    own = run_to_end(engine_trio, PROMPT, settings)
+    assert final["guided"]["ids"] != own["guided"].ids and final["baseline"]["ids"] == own["baseline"].ids
+    with pytest.raises(Exception, match="has no guider 'nope': choose one of default, thinklogit-b"):
+        client.predict(prompt=PROMPT, guider="nope", api_name="/generate")
+    assert "guider" not in client.predict(prompt=PROMPT, max_new_tokens=2, api_name="/generate")
+
+
 def test_updates_stream_while_the_run_goes_then_stop_stops_it(client):
     started = time.perf_counter()
     job = client.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")

@@ -146,3 +146,17 @@ def test_evaluate_tab_shows_progress_then_pass_at_1_table_and_charts(page):
     assert page.locator("#eval-bars .barlayer .point").count() >= 4
     assert page.locator("#eval-sweep .scatterlayer .point").count() == 2
     shot(page, "evaluate")
+
+
+def test_choosing_the_dpo_guider_loads_only_it_and_the_run_uses_it(page):
+    page.click("#guider input")
+    page.get_by_role("option", name="thinklogit-dpo").click()
+    page.wait_for_function("document.querySelector('#status').innerText.includes('with guider thinklogit-dpo')")
+    page.locator("#examples tbody tr").first.click()
+    wait_for(lambda: page.input_value("#prompt textarea").strip(), 10, "the example to fill the prompt")
+    page.click("#run")
+    done = re.compile(r"stop: (eos|max_new_tokens|repetition)")
+    wait_for(lambda: done.search(stats(page, "guided")), 60, "the guided stream to finish")
+    with page.expect_download(timeout=20_000) as download:
+        page.click("#export")
+    assert json.loads(Path(download.value.path()).read_text())["guider"] == "thinklogit-dpo"

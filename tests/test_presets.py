@@ -71,3 +71,30 @@ def test_presets_file_is_valid():
     data = json.loads(open(__file__.replace("tests/test_presets.py", "assets/presets.json")).read())
     names = [p["name"] for p in data["presets"]]
     assert data["default"] in names and len(names) == len(set(names))
+
+
+def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_preset, tmp_path):
+    from dataclasses import replace
+
+    from thinklogit_app.model_manager import ModelManager
+
+    other = make_trio(target_pad=8, seeds=(0, 7, 2))  # same target and base, another guider
+    other.guider.save_pretrained(tmp_path / "guider-b")
+    other.tokenizer.save_pretrained(tmp_path / "guider-b")
+    preset = replace(saved_preset, variants={"thinklogit-b": str(tmp_path / "guider-b")})
+    manager = ModelManager([preset])
+    first = manager.get("saved")
+    swapped = manager.get("saved", None, "thinklogit-b")
+    assert swapped.target is first.target and swapped.base is first.base and swapped.guider is not first.guider
+    assert manager.loads == 2 and manager.get("saved", None, "thinklogit-b") is swapped
+    assert swapped.info["guider"] == "thinklogit-b" and "guider **thinklogit-b**" in manager.status_line()
+    settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0, max_new_tokens=12, repeat_limit=0)
+    fresh = load_trio(preset, guider="thinklogit-b")
+    ids = run_to_end(swapped, "Q:12+34\n", settings)["guided"].ids
+    assert ids == run_to_end(fresh, "Q:12+34\n", settings)["guided"].ids == \
+        run_to_end(other, "Q:12+34\n", settings)["guided"].ids
+    assert ids != run_to_end(first, "Q:12+34\n", settings)["guided"].ids  # the choice changed the guided stream
+    assert manager.get("saved", None, "default").guider is not swapped.guider  # back to the preset's own
+    with pytest.raises(PresetError, match="has no guider 'nope': choose one of default, thinklogit-b"):
+        manager.get("saved", None, "nope")
+    assert [value for _, value in manager.guiders(preset)] == ["", "thinklogit-b"]

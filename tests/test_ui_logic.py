@@ -192,7 +192,7 @@ def studio(tmp_path):
     ]
     loads = []
 
-    def load(preset, quantization):
+    def load(preset, quantization, guider=None):
         loads.append((preset.name, quantization))
         trio = make_trio(eos_reachable=preset.name == "tiny")  # "long" never ends on its own
         for model in (trio.target, trio.guider, trio.base):  # rotary positions go on past 256: room for long runs

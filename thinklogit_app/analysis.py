@@ -285,9 +285,13 @@ def worked_example(records: list[StepTrace]) -> str:
 
 # ---- export --------------------------------------------------------------------------
 
-def run_record(preset: str, settings: DecodeSettings, baseline: dict, guided: dict, reference: str | None = None) -> dict:
-    """One run in the CLI's `generate --json` shape, plus the reference answer and badges."""
+def run_record(preset: str, settings: DecodeSettings, baseline: dict, guided: dict, reference: str | None = None,
+               guider: str = "") -> dict:
+    """One run in the CLI's `generate --json` shape (with "guider" when a variant guided it),
+    plus the reference answer and badges."""
     record = {"preset": preset, "settings": settings.to_dict(), "baseline": baseline, "guided": guided}
+    if guider:
+        record["guider"] = guider
     if reference is not None:
         record["reference"] = reference
         record["answers"] = {name: {k: v for k, v in answer_badge(s["text"], reference, True).items() if k != "markdown"}

@@ -66,6 +66,8 @@ def cmd_generate(args) -> int:
     if args.json:
         out = {"preset": preset.name, "settings": settings.to_dict(),
                "baseline": streams["baseline"].to_dict(), "guided": streams["guided"].to_dict()}
+        if args.guider:
+            out["guider"] = args.guider
         json.dump(out, sys.stdout)
         print()
         return 0

@@ -1,8 +1,9 @@
 """One loaded trio for the whole app: loaded once, shared by every visitor, freed on switch.
 
-A request names a preset and per-model quantization; when that differs from what is
-loaded, the old trio's runs are told to stop, the old models are dropped (and the CUDA
-cache emptied) and the new ones load. All of it under one lock, so two visitors asking
+A request names a preset, per-model quantization and a guider (the preset's own or one of
+its variants, e.g. ThinkLogit-DPO); when that differs from what is loaded, the old trio's
+runs are told to stop, the old models are dropped (and the CUDA cache emptied) and the new
+ones load. A change of guider alone reloads only the guider. All of it under one lock, so two visitors asking
 for two presets at once load them one after the other, never both at a time.
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ from urllib.parse import urlparse
 
 import torch
 
-from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, load_trio, loadable, local_path, read_presets
+from .presets import (QUANTIZATIONS, ROLES, Preset, PresetError, load_trio, loadable, local_path, read_presets,
+                      swap_guider)
 
 _HUB_CHECK: dict = {}
 
@@ -58,11 +60,11 @@ def _megabytes(n: int) -> str:
 
 
 class ModelManager:
-    def __init__(self, presets: list[Preset] | None = None, load=load_trio):
+    def __init__(self, presets: list[Preset] | None = None, load=load_trio, swap=swap_guider):
         self.presets = presets if presets is not None else read_presets()  # THINKLOGIT_PRESETS overrides the file
         if not self.presets:
             raise PresetError("the presets file lists no preset")
-        self._load = load
+        self._load, self._swap = load, swap
         self._lock = threading.RLock()
         self._key: tuple | None = None
         self._trio = None
@@ -97,27 +99,47 @@ class ModelManager:
                 raise PresetError(f"quantization of the {role} must be one of {', '.join(QUANTIZATIONS)}, got {mode!r}")
         return modes
 
+    def guiders(self, preset: Preset) -> list[tuple[str, str]]:
+        """(label, value) per guider choice of a preset: its own guider ("") and each variant."""
+        return [(f"{preset.guider} (preset)", "")] + [(name, name) for name in preset.variants]
+
+    def guider(self, preset: Preset, guider: str | None) -> str:
+        """A visitor's guider choice checked against the preset's variants ("" = its own)."""
+        if not guider or guider == "default":
+            return ""
+        if guider not in preset.variants:
+            names = ", ".join(["default", *preset.variants])
+            raise PresetError(f"preset {preset.name!r} has no guider {guider!r}: choose one of {names}")
+        return guider
+
     # ---- the loaded trio ----
-    def get(self, name: str | None, quantization: dict | None = None):
-        """The trio of `name` with `quantization`, loading it (and freeing the old one) if needed."""
+    def get(self, name: str | None, quantization: dict | None = None, guider: str | None = None):
+        """The trio of `name` with `quantization` and `guider` (a variant name, "" = the
+        preset's own), loading it (and freeing the old one) if needed."""
         preset = self.preset(name)
         modes = self.quantization(preset, quantization)
-        key = (preset.name, tuple(sorted(modes.items())))
+        key = (preset.name, tuple(sorted(modes.items())), self.guider(preset, guider))
         with self._lock:
             if key == self._key and self._trio is not None:
                 return self._trio
             ok, why = can_load(preset)
             if not ok:
                 raise PresetError(f"{why}.{self._still_loaded()}")
+            same_models = self._trio is not None and self._key[:2] == key[:2]
+            old = self._trio
             self.free()
             try:
-                trio = self._load(preset, quantization=modes)
+                if same_models:  # only the guider changes: keep target and base
+                    trio = self._swap(old, preset, key[2], modes["guider"])
+                else:
+                    del old
+                    trio = self._load(preset, quantization=modes, guider=key[2] or None)
             except PresetError:
                 raise
             except Exception as err:  # bitsandbytes without a GPU, out of memory, a broken folder
                 raise PresetError(f"loading preset {preset.name!r} failed: {type(err).__name__}: "
                                   f"{str(err).splitlines()[0][:200] if str(err) else ''}") from err
-            trio.info = {"preset": preset.name, "quantization": modes} | dict(trio.info or {})
+            trio.info = dict(trio.info or {}) | {"preset": preset.name, "quantization": modes, "guider": key[2]}
             self._key, self._trio = key, trio
             self.loads += 1
             return trio
@@ -155,7 +177,7 @@ class ModelManager:
         info = trio.info or {}
         return {"loaded": info.get("preset"), "device": info.get("device", str(trio.target.device)),
                 "dtype": info.get("dtype", str(next(trio.target.parameters()).dtype).replace("torch.", "")),
-                "quantization": info.get("quantization", {}),
+                "quantization": info.get("quantization", {}), "guider": info.get("guider", ""),
                 "memory_bytes": info.get("memory_bytes") or sum(m.get_memory_footprint() for m in (trio.target, trio.guider, trio.base))}
 
     def status_line(self) -> str:
@@ -163,7 +185,8 @@ class ModelManager:
         if status["loaded"] is None:
             return "No models loaded yet: pick a preset."
         quant = " / ".join(f"{role} {status['quantization'].get(role, 'none')}" for role in ROLES)
-        line = (f"Loaded **{status['loaded']}** on **{status['device']}** · {status['dtype']} · "
+        guider = f" with guider **{status['guider']}**" if status.get("guider") else ""
+        line = (f"Loaded **{status['loaded']}**{guider} on **{status['device']}** · {status['dtype']} · "
                 f"quantization: {quant} · {_megabytes(status['memory_bytes'])} of weights in memory")
         if torch.cuda.is_available():
             line += f" · GPU memory allocated {_megabytes(torch.cuda.memory_allocated())}"

@@ -167,6 +167,35 @@ def memory_in_use(models) -> int:
     return sum(m.get_memory_footprint() for m in models)
 
 
+def guider_ref(preset: Preset, guider: str | None = None) -> str:
+    """The model reference of a guider choice: None/"" = the preset's own guider, a
+    variant name (e.g. "thinklogit-dpo") = that variant, anything else = a model reference."""
+    if not guider or guider == "default":
+        return preset.guider
+    return preset.variants.get(guider, guider)
+
+
+def swap_guider(trio: Trio, preset: Preset, guider: str | None, mode: str = "none") -> Trio:
+    """The same target and base with another guider (e.g. the ThinkLogit-DPO variant):
+    only the guider loads, and its tokenizer is checked against the target's."""
+    ref = guider_ref(preset, guider)
+    local = local_path(ref)
+    if local is not None and not local.is_dir():
+        raise PresetError(f"missing model folder {ref}: rebuild it (`python -m thinklogit_app dpo train` "
+                          "for the DPO guider)")
+    path = preset.path_of(ref)
+    quantization_config(mode, "cpu")
+    device = (trio.info or {}).get("device") or device_kind()
+    model, tokenizer = load_model(path, mode, device), load_tokenizer(path)
+    swapped = Trio.checked(trio.target, model, trio.base, trio.tokenizer, tokenizer, preset=trio.preset)
+    info = dict(trio.info or {})
+    info["models"] = dict(info.get("models") or {}) | {"guider": ref}
+    info["quantization"] = dict(info.get("quantization") or {}) | {"guider": mode}
+    info["memory_bytes"] = memory_in_use((trio.target, model, trio.base))
+    swapped.info = info
+    return swapped
+
+
 def load_trio(name: str | None = None, quantization: dict | None = None, guider: str | None = None,
               device: str | None = None) -> Trio:
     """Load a preset's target, guider and base, check their tokenizers agree, return a Trio.
@@ -178,9 +207,7 @@ def load_trio(name: str | None = None, quantization: dict | None = None, guider:
     modes = {role: "none" for role in ROLES} | preset.quantization | (quantization or {})
     for mode in modes.values():
         quantization_config(mode, "cpu")  # validate before any download
-    refs = {"target": preset.target, "guider": preset.guider, "base": preset.base}
-    if guider:
-        refs["guider"] = preset.variants.get(guider, guider)
+    refs = {"target": preset.target, "guider": guider_ref(preset, guider), "base": preset.base}
     device = device or device_kind()
     if preset.requires_gpu and device != "cuda":
         raise PresetError(f"preset {preset.name!r} needs a CUDA GPU; this machine has none: use the embedded preset")

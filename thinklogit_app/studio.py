@@ -38,13 +38,14 @@ class Studio:
         return {
             "name": preset.name, "description": preset.description, "loadable": ok, "why": why,
             "quantization": self.manager.quantization(preset),
+            "guiders": self.manager.guiders(preset),
             "form": analysis.form_values(analysis.preset_settings(preset.defaults)),
             "examples": [{"prompt": e["prompt"], "answer": str(e.get("answer", ""))} for e in examples],
         }
 
-    def load(self, name: str | None, quantization: dict | None = None) -> str:
-        """Load (or keep) a preset's trio; the status line afterwards."""
-        self.manager.get(name, quantization)
+    def load(self, name: str | None, quantization: dict | None = None, guider: str | None = None) -> str:
+        """Load (or keep) a preset's trio with the chosen guider; the status line afterwards."""
+        self.manager.get(name, quantization, guider)
         return self.manager.status_line()
 
     def status_line(self) -> str:
@@ -52,12 +53,12 @@ class Studio:
 
     # ---- generation ----------------------------------------------------------------
     def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
-              form: dict) -> tuple[Run, str | None]:
+              form: dict, guider: str | None = None) -> tuple[Run, str | None]:
         """Validate the inputs, get the models, start the run; (run, reference answer)."""
         prompt = analysis.check_prompt(prompt)
         chosen = self.manager.preset(preset)
         settings = analysis.settings_from_form(**form, extra=chosen.defaults)
-        trio = self.manager.get(preset, quantization)
+        trio = self.manager.get(preset, quantization, guider)
         reference = analysis.reference_for(prompt, _safe_examples(chosen), chosen.task)
         run = Run(trio, prompt, settings)
         self.runs.start(session or "anonymous", run)
@@ -76,9 +77,10 @@ class Studio:
             self.runs.finish(session or "anonymous", run)
 
     def generate_panels(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
-                        form: dict, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S) -> Iterator[dict]:
+                        form: dict, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S,
+                        guider: str | None = None) -> Iterator[dict]:
         """The UI's view of a run, one dict per refresh; heavy keys only when due (see `panels`)."""
-        run, reference = self.start(session, preset, quantization, prompt, form)
+        run, reference = self.start(session, preset, quantization, prompt, form, guider)
         for snap, heavy in self.stream(session, run, every, heavy_every):
             yield self.panels(snap, heavy, reference, run)
 
@@ -97,7 +99,8 @@ class Studio:
             out["heatmap"] = analysis.heatmap(records)
             out["chart"] = plots.token_chart(analysis.chart_series(records))
         if snap.done:
-            record = analysis.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference)
+            record = analysis.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference,
+                                         _guider_of(run))
             out["record"] = record
             out["records"] = records
             out["worked"] = analysis.worked_example(records)
@@ -108,18 +111,19 @@ class Studio:
         return out
 
     def generate_json(self, session: str, preset: str | None, prompt: str, settings: dict,
-                      quantization: dict | None = None, every: float = TEXT_EVERY_S) -> Iterator[dict]:
+                      quantization: dict | None = None, every: float = TEXT_EVERY_S,
+                      guider: str | None = None) -> Iterator[dict]:
         """The API's view of a run: light dicts while it streams, then the full record
         (the CLI's `generate --json` shape with the guided trace) with "done": true."""
         form = self.api_form(preset, settings)
-        run, reference = self.start(session, preset, quantization, prompt, form)
+        run, reference = self.start(session, preset, quantization, prompt, form, guider)
         for snap, _ in self.stream(session, run, every, every):
             if not snap.done:
                 yield {"done": False, "step": snap.step, "baseline": snap.baseline.to_dict(False),
                        "guided": snap.guided.to_dict(False)}
             else:
                 record = analysis.run_record(_preset_of(run), run.settings, snap.baseline.to_dict(),
-                                             snap.guided.to_dict(), reference)
+                                             snap.guided.to_dict(), reference, _guider_of(run))
                 yield {"done": True, "step": snap.step} | record
 
     def api_form(self, preset: str | None, settings: dict) -> dict:
@@ -226,3 +230,7 @@ def quantization_of(target: str | None, guider: str | None, base: str | None) ->
 
 def _preset_of(run: Run) -> str:
     return (run.trio.info or {}).get("preset", "")
+
+
+def _guider_of(run: Run) -> str:
+    return (run.trio.info or {}).get("guider", "")

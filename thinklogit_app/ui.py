@@ -69,13 +69,14 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     def preset_changed(name):
         view = studio.preset_view(name)
         form, quant = view["form"], view["quantization"]
-        return (_preset_note(view), quant["target"], quant["guider"], quant["base"], form["alpha"], form["schedule"],
+        return (_preset_note(view), gr.Dropdown(choices=view["guiders"], value=""), quant["target"], quant["guider"],
+                quant["base"], form["alpha"], form["schedule"],
                 form["schedule_n"], form["temperature"], form["top_p"], form["max_new_tokens"], form["seed"],
                 gr.Dataset(samples=[[e["prompt"], e["answer"]] for e in view["examples"]]))
 
-    def load_models(name, q_target, q_guider, q_base):
+    def load_models(name, guider, q_target, q_guider, q_base):
         try:
-            return studio.load(name, quantization_of(q_target, q_guider, q_base))
+            return studio.load(name, quantization_of(q_target, q_guider, q_base), guider)
         except (PresetError, ValueError) as err:
             gr.Warning(str(err))
             return f"⚠️ {err}\n\n{studio.status_line()}"
@@ -84,13 +85,14 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         return sample[0] if sample else gr.skip()
 
     @gpu
-    def run(name, q_target, q_guider, q_base, prompt, alpha, schedule, schedule_n, temperature, top_p,
+    def run(name, guider, q_target, q_guider, q_base, prompt, alpha, schedule, schedule_n, temperature, top_p,
             max_new_tokens, seed, request: gr.Request):
         form = {"alpha": alpha, "schedule": schedule, "schedule_n": schedule_n, "temperature": temperature,
                 "top_p": top_p, "max_new_tokens": max_new_tokens, "seed": seed}
         session = getattr(request, "session_hash", None) or "ui"
         try:
-            frames = studio.generate_panels(session, name, quantization_of(q_target, q_guider, q_base), prompt, form)
+            frames = studio.generate_panels(session, name, quantization_of(q_target, q_guider, q_base), prompt, form,
+                                            guider=guider)
             for panel in frames:
                 yield _run_outputs(panel)
         except (PresetError, ValueError, RuntimeError) as err:
@@ -122,17 +124,19 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     def generate(prompt: str, preset: str = "", alpha: float | None = None, schedule: str = "",
                  temperature: float | None = None, top_p: float | None = None, max_new_tokens: int | None = None,
                  seed: int | None = None, quantize_target: str = "", quantize_guider: str = "",
-                 quantize_base: str = "", request: gr.Request = None) -> dict:
+                 quantize_base: str = "", guider: str = "", request: gr.Request = None) -> dict:
         """Decode `prompt` as the target alone and as target + ThinkLogit. Streams
         {"done": false, "step", "baseline", "guided"} dicts, then the full run (the CLI's
         `generate --json` shape, guided trace included) with "done": true. Unset settings
-        take the preset's defaults; schedule is constant, warmup:N or ramp:N."""
+        take the preset's defaults; schedule is constant, warmup:N or ramp:N; guider is
+        "" (the preset's) or one of its variants, e.g. "thinklogit-dpo"."""
         settings = {"alpha": alpha, "schedule": schedule, "temperature": temperature, "top_p": top_p,
                     "max_new_tokens": max_new_tokens, "seed": seed}
         session = getattr(request, "session_hash", None) or "api"
         try:
             yield from studio.generate_json(session, preset or None, prompt, settings,
-                                            quantization_of(quantize_target, quantize_guider, quantize_base))
+                                            quantization_of(quantize_target, quantize_guider, quantize_base),
+                                            guider=guider or None)
         except (PresetError, ValueError, RuntimeError) as err:
             raise _user_errors(err) from None
 
@@ -160,6 +164,8 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         with gr.Row(equal_height=True):
             preset = gr.Dropdown(studio.manager.choices(), value=first["name"], label="Preset", scale=3,
                                  elem_id="preset")
+            guider = gr.Dropdown(first["guiders"], value="", label="Guider (ThinkLogit-DPO: thinklogit-dpo)",
+                                 scale=2, elem_id="guider")
             q_target = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["target"], label="Target quantization", scale=1)
             q_guider = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["guider"], label="Guider quantization", scale=1)
             q_base = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["base"], label="Base quantization", scale=1)
@@ -219,7 +225,8 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
 
             with gr.Tab("Evaluate", id="evaluate"):
                 gr.Markdown("Greedy pass@1 on held-out problems of the preset: target alone, base alone, guider "
-                            "alone and ThinkLogit, plus accuracy across alpha.")
+                            "alone and ThinkLogit with the preset's own guider, plus accuracy across alpha and a "
+                            "column per guider variant (e.g. ThinkLogit-DPO).")
                 with gr.Row():
                     eval_n = gr.Slider(1, EVAL_MAX_N, value=50, step=1, label="held-out problems", elem_id="eval-n")
                     eval_alphas = gr.Textbox(value="0.5, 1, 1.5, 2", label="alphas to sweep", elem_id="eval-alphas")
@@ -242,19 +249,19 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         # ---- wiring ----
         quant = [q_target, q_guider, q_base]
         form = [alpha, schedule, schedule_n, temperature, top_p, max_new_tokens, seed]
-        preset.change(preset_changed, preset, [preset_note, *quant, *form, examples],
+        preset.change(preset_changed, preset, [preset_note, guider, *quant, *form, examples],
                       api_visibility="private").then(
-            load_models, [preset, *quant], status, api_visibility="private", concurrency_id="load",
+            load_models, [preset, guider, *quant], status, api_visibility="private", concurrency_id="load",
             concurrency_limit=1)
-        for dropdown in quant:
-            dropdown.input(load_models, [preset, *quant], status, api_visibility="private",
+        for dropdown in (guider, *quant):
+            dropdown.input(load_models, [preset, guider, *quant], status, api_visibility="private",
                            concurrency_id="load", concurrency_limit=1)
         examples.click(example_chosen, examples, prompt, api_visibility="private")
 
         outputs = [baseline_text, baseline_stats, baseline_badge, guided_text, guided_stats, guided_badge,
                    heatmap, chart, step, worked, export, run_state]
         for trigger in (run_btn.click, prompt.submit):
-            trigger(run, [preset, *quant, prompt, *form], outputs, api_visibility="private",
+            trigger(run, [preset, guider, *quant, prompt, *form], outputs, api_visibility="private",
                     concurrency_id="generate", concurrency_limit=GENERATE_CONCURRENCY,
                     show_progress="minimal").then(
                 lambda: studio.status_line(), None, status, api_visibility="private").then(
@@ -265,7 +272,8 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
                     api_visibility="private", trigger_mode="always_last")
         eval_btn.click(evaluate_ui, [preset, *quant, eval_n, eval_alphas],
                        [eval_summary, eval_table, eval_bars, eval_sweep, eval_json],
-                       api_visibility="private", concurrency_id="evaluate", concurrency_limit=1)
+                       api_visibility="private", concurrency_id="evaluate", concurrency_limit=1).then(
+            lambda: studio.status_line(), None, status, api_visibility="private")  # it loads the preset's own guider
         demo.load(lambda: studio.status_line(), None, status, api_visibility="private")
 
         gr.api(generate, api_name="generate", concurrency_id="generate", concurrency_limit=GENERATE_CONCURRENCY)
