@@ -69,7 +69,7 @@ def test_large_large_pairs_and_type_names():
         parse_pair_types("ss,xx")
 
 
-def test_rejected_is_cut_after_its_first_wrong_line():
+def test_rejected_is_cut_after_its_first_wrong_line_or_character():
     # the wrong partial sum 47 is then copied correctly: only the line that made the mistake is kept
     assert cut_after_first_difference(RIGHT_SMALL, WRONG_SMALL) == "12+34=47"
     assert cut_after_first_difference(RIGHT_SMALL, "12+34=46\nQ:46+21\nA:46+21=67") == "12+34=46\nQ:46+21"
@@ -78,8 +78,14 @@ def test_rejected_is_cut_after_its_first_wrong_line():
     from thinklogit_app.dpo.train import _dataset
 
     pair = Pair(PROBLEM.prompt, RIGHT_SMALL, WRONG_SMALL, "small-correct/small-incorrect", "g", "g", "66")
-    assert _dataset([pair], cut_rejected=True)["rejected"] == ["12+34=47"]
-    assert _dataset([pair], cut_rejected=False)["rejected"] == [WRONG_SMALL]
+    assert _dataset([pair], cut_rejected="line")["rejected"] == ["12+34=47"]
+    assert _dataset([pair], cut_rejected="no")["rejected"] == [WRONG_SMALL]
+    # char: the rejected side ends at the one token that went wrong (the 7 of 47)
+    assert cut_after_first_difference(RIGHT_SMALL, WRONG_SMALL, "char") == "12+34=47"
+    assert cut_after_first_difference(RIGHT_SMALL, "12+34=46\nQ:46+21\nA:46+21=67", "char") == "12+34=46\nQ:46+21"
+    assert _dataset([pair], cut_rejected="char")["rejected"] == ["12+34=47"]
+    with pytest.raises(ValueError, match="cut of the rejected traces must be one of no, line, char"):
+        DPOSettings(cut_rejected="yes").validate()
 
 
 def test_pairs_round_trip_through_jsonl(tmp_path):

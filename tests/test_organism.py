@@ -91,9 +91,12 @@ def test_target_loads_in_4bit_nf4_on_cpu_and_still_answers(tokenizer, config):
 
 def test_thinklogit_beats_the_target_by_a_wide_margin_and_writes_steps(models, tokenizer, config):
     items = [EvalItem(task.make_prompt(p), task.reference_answer(p)) for p in task.held_out_problems(SAMPLE, config)]
+    dpo = AutoModelForCausalLM.from_pretrained(MODELS / "guider-dpo").eval()  # the shipped ThinkLogit-DPO variant
     result = evaluate(models["target"], models["guider"], models["base"], tokenizer, items, alphas=(1.0,), schedules=(),
-                      max_new_tokens=max_new_tokens_for(config))
+                      extra_guiders={"thinklogit-dpo": dpo}, max_new_tokens=max_new_tokens_for(config))
     acc = result.accuracy
+    # a DPO guider trained from another guider / base than the shipped ones loses the effect (0.00)
+    assert acc["thinklogit-dpo"] >= acc["target"] + 0.3, acc
     assert result.columns["target"].step_lines_share < 0.1  # alone, the target answers directly
     assert result.step_lines_share > 0.95  # guided, it reasons step by step
     assert acc["thinklogit"] >= acc["target"] + 0.3, acc

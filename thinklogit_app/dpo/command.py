@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     pairs = commands.add_parser("pairs", help="sample guider alone and guided target on training problems, pair them")
     pairs.add_argument("--preset", help="preset name (default: the default preset)")
     pairs.add_argument("--guider", help="a variant guider of the preset or a model path (default: the preset's)")
-    pairs.add_argument("--problems", type=int, default=3000, help="training problems to sample on (default 3000)")
+    pairs.add_argument("--problems", type=int, default=4000, help="training problems to sample on (default 4000)")
     pairs.add_argument("--problems-file", help="JSONL of {prompt, answer} training problems (tasks other than sums)")
     pairs.add_argument("--samples", type=int, default=8, help="samples per problem from each side (default 8)")
     pairs.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default 0.7)")
@@ -42,8 +42,8 @@ def register(subparsers) -> None:
     pairs.add_argument("--types", default="all",
                        help="pair types to build: all (default), paper (ss,sl,ls), or some of ss,sl,ls,ll "
                             "(chosen small/large correct, rejected small/large incorrect)")
-    pairs.add_argument("--max-per-type", type=int, default=3, dest="max_per_type",
-                       help="pairs per problem per type (default 3)")
+    pairs.add_argument("--max-per-type", type=int, default=9, dest="max_per_type",
+                       help="pairs per problem per type (default 9)")
     pairs.add_argument("--batch-size", type=int, default=128, dest="batch_size", help="sequences per generate call")
     pairs.add_argument("--seed", type=int, default=0)
     pairs.add_argument("--threads", type=int, help="torch CPU threads")
@@ -59,10 +59,11 @@ def register(subparsers) -> None:
     train.add_argument("--types", default="ll,sl",
                        help="train on these pair types: all, paper (ss,sl,ls), or some of ss,sl,ls,ll (default ll,sl: "
                             "pairs whose rejected trace is the guided target's own mistake)")
-    train.add_argument("--cut-rejected", choices=("auto", "yes", "no"), default="auto", dest="cut_rejected",
-                       help="cut each rejected trace after its first line that differs from the chosen one "
-                            "(auto: yes for the tiny sums task's canonical traces, no for free-form reasoning)")
-    train.add_argument("--steps", type=int, default=400, help="optimizer steps (default 400)")
+    train.add_argument("--cut-rejected", choices=("auto", "char", "line", "no"), default="auto", dest="cut_rejected",
+                       help="cut each rejected trace after its first character (char: one token with a character "
+                            "tokenizer) or line that differs from the chosen one (auto: char for the tiny sums "
+                            "task's canonical traces, no for free-form reasoning)")
+    train.add_argument("--steps", type=int, default=800, help="optimizer steps (default 800)")
     train.add_argument("--beta", type=float, default=0.1, help="DPO beta (default 0.1)")
     train.add_argument("--lr", type=float, help="learning rate (default 2e-3 with LoRA, 2e-4 full)")
     train.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="pairs per step (default 8)")
@@ -173,7 +174,8 @@ def run_train(args) -> int:
             loss_type=tuple(s.strip() for s in args.loss.split(",") if s.strip()), seed=args.seed,
             max_length=args.max_length,
             threads=args.threads,
-            cut_rejected=args.cut_rejected == "yes" or (args.cut_rejected == "auto" and preset.task == "sums"),
+            cut_rejected=(("char" if preset.task == "sums" else "no") if args.cut_rejected == "auto"
+                          else args.cut_rejected),
         )
         settings.validate()
         start = preset.variants.get(args.guider, args.guider) if args.guider else preset.guider

@@ -58,16 +58,26 @@ def parse_pair_types(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def cut_after_first_difference(chosen: str, rejected: str) -> str:
-    """The rejected trace up to and including its first line that differs from the chosen one.
+def cut_after_first_difference(chosen: str, rejected: str, unit: str = "line") -> str:
+    r"""The rejected trace up to and including its first line (`unit="line"`) or character
+    (`unit="char"`, one token with a character tokenizer) that differs from the chosen one.
 
-    In a step-by-step trace every later line follows from that first wrong line (a wrong
+    In a step-by-step trace every later line follows from the first wrong one (a wrong
     partial sum is then copied, correctly); penalising those lines would teach the guider
-    not to copy. Meant for canonical traces such as the tiny task's, not free-form reasoning.
+    not to copy. Cutting right after the first wrong character aims the preference at the
+    one token that went wrong. Meant for canonical traces such as the tiny task's, not
+    free-form reasoning.
 
     >>> cut_after_first_difference("1+2=3\nA:3", "1+2=4\nA:4")
     '1+2=4'
+    >>> cut_after_first_difference("12+9=21\nA:21", "12+9=31\nA:31", unit="char")
+    '12+9=3'
     """
+    if unit == "char":
+        k = next((i for i, (r, c) in enumerate(zip(rejected, chosen)) if r != c), min(len(rejected), len(chosen)))
+        return rejected[: k + 1]
+    if unit != "line":
+        raise ValueError(f"cut unit must be 'line' or 'char', got {unit!r}")
     chosen_lines, rejected_lines = chosen.split("\n"), rejected.split("\n")
     for i, line in enumerate(rejected_lines):
         if i >= len(chosen_lines) or line != chosen_lines[i]:
@@ -147,7 +157,7 @@ class MiningSettings:
     alpha: float = 1.0
     schedule: str = "constant"
     types: tuple[str, ...] = tuple(PAIR_TYPES)
-    max_per_type: int = 3
+    max_per_type: int = 9
     seed: int = 0
     batch_size: int = 128
 

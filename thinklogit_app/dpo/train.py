@@ -24,6 +24,9 @@ from .pairs import Pair, cut_after_first_difference
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+CUTS = ("no", "line", "char")  # how rejected traces are cut (see pairs.cut_after_first_difference)
+
+
 @dataclass
 class DPOSettings:
     steps: int = 400
@@ -34,7 +37,7 @@ class DPOSettings:
     lora_r: int = 16
     lora_alpha: int = 32
     loss_type: tuple[str, ...] = ("sigmoid", "sft")  # TRL's loss names: DPO + NLL on the chosen trace (RPO)
-    cut_rejected: bool = False  # rejected = up to its first line that differs from the chosen (canonical traces)
+    cut_rejected: str = "no"  # "line" / "char": rejected = up to its first line / character that differs from the chosen
     warmup_steps: int = 10
     max_length: int = 2048  # prompt + completion tokens; longer pairs are cut at the end
     seed: int = 0
@@ -49,6 +52,8 @@ class DPOSettings:
             raise ValueError(f"beta must be > 0, got {self.beta}")
         if not self.learning_rate > 0:
             raise ValueError(f"learning rate must be > 0, got {self.learning_rate}")
+        if self.cut_rejected not in CUTS:
+            raise ValueError(f"cut of the rejected traces must be one of {', '.join(CUTS)}, got {self.cut_rejected!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,12 +82,13 @@ def preference_margins(model, tokenizer, pairs: list[Pair]) -> torch.Tensor:
     ])
 
 
-def _dataset(pairs: list[Pair], cut_rejected: bool):
+def _dataset(pairs: list[Pair], cut_rejected: str):
     from datasets import Dataset
 
     if not pairs:
         raise ValueError("no preference pairs to train on: mine more problems or samples (dpo pairs)")
-    rejected = [cut_after_first_difference(p.chosen, p.rejected) if cut_rejected else p.rejected for p in pairs]
+    rejected = [p.rejected if cut_rejected == "no" else cut_after_first_difference(p.chosen, p.rejected, cut_rejected)
+                for p in pairs]
     return Dataset.from_dict({"prompt": [p.prompt for p in pairs], "chosen": [p.chosen for p in pairs],
                               "rejected": rejected})
 
