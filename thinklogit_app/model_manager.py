@@ -101,7 +101,9 @@ class ModelManager:
 
     def guiders(self, preset: Preset) -> list[tuple[str, str]]:
         """(label, value) per guider choice of a preset: its own guider ("") and each variant."""
-        return [(f"{preset.guider} (preset)", "")] + [(name, name) for name in preset.variants]
+        local = local_path(preset.guider)
+        own = local.name if local is not None else preset.guider  # a folder by its name, a hub id in full
+        return [(f"{own} (the preset's)", "")] + [(name, name) for name in preset.variants]
 
     def guider(self, preset: Preset, guider: str | None) -> str:
         """A visitor's guider choice checked against the preset's variants ("" = its own)."""

@@ -164,7 +164,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         with gr.Row(equal_height=True):
             preset = gr.Dropdown(studio.manager.choices(), value=first["name"], label="Preset", scale=3,
                                  elem_id="preset")
-            guider = gr.Dropdown(first["guiders"], value="", label="Guider (ThinkLogit-DPO: thinklogit-dpo)",
+            guider = gr.Dropdown(first["guiders"], value="", label="Guider (thinklogit-dpo = ThinkLogit-DPO)",
                                  scale=2, elem_id="guider")
             q_target = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["target"], label="Target quantization", scale=1)
             q_guider = gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"]["guider"], label="Guider quantization", scale=1)
