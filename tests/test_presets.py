@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import torch
@@ -84,9 +85,15 @@ def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_pre
     preset = replace(saved_preset, variants={"thinklogit-b": str(tmp_path / "guider-b")})
     manager = ModelManager([preset])
     first = manager.get("saved")
+    running = threading.Event()
+    manager.track(running)  # a visitor's run on the preset's own guider
     swapped = manager.get("saved", None, "thinklogit-b")
     assert swapped.target is first.target and swapped.base is first.base and swapped.guider is not first.guider
     assert manager.loads == 2 and manager.get("saved", None, "thinklogit-b") is swapped
+    assert not running.is_set()  # another guider stops nobody's run
+    assert manager.status()["guiders_loaded"] == ["", "thinklogit-b"]
+    assert "guiders loaded: the preset's, thinklogit-b" in manager.status_line()
+    assert manager.status()["memory_bytes"] == first.info["memory_bytes"] + swapped.guider.get_memory_footprint()
     assert swapped.info["guider"] == "thinklogit-b" and "guider **thinklogit-b**" in manager.status_line()
     settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0, max_new_tokens=12, repeat_limit=0)
     fresh = load_trio(preset, guider="thinklogit-b")
@@ -94,7 +101,9 @@ def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_pre
     assert ids == run_to_end(fresh, "Q:12+34\n", settings)["guided"].ids == \
         run_to_end(other, "Q:12+34\n", settings)["guided"].ids
     assert ids != run_to_end(first, "Q:12+34\n", settings)["guided"].ids  # the choice changed the guided stream
-    assert manager.get("saved", None, "default").guider is not swapped.guider  # back to the preset's own
+    assert manager.get("saved", None, "default") is first and manager.loads == 2  # both guiders stay loaded
+    manager.get("saved", {"target": "4bit"})  # other models: everything reloads, runs on the old ones stop
+    assert running.is_set() and manager.status()["guiders_loaded"] == [""] and manager.loads == 3
     with pytest.raises(PresetError, match="has no guider 'nope': choose one of default, thinklogit-b"):
         manager.get("saved", None, "nope")
     assert [value for _, value in manager.guiders(preset)] == ["", "thinklogit-b"]

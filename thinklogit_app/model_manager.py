@@ -66,9 +66,10 @@ class ModelManager:
             raise PresetError("the presets file lists no preset")
         self._load, self._swap = load, swap
         self._lock = threading.RLock()
-        self._key: tuple | None = None
+        self._key: tuple | None = None  # (preset, quantization, guider) of the trio used last
         self._trio = None
-        self._runs: set = set()  # cancel Events of runs on the loaded trio
+        self._guided: dict = {}  # guider choice -> trio, all sharing the loaded target and base
+        self._runs: set = set()  # cancel Events of runs on the loaded models
         self.loads = 0
 
     # ---- presets ----
@@ -122,19 +123,19 @@ class ModelManager:
         modes = self.quantization(preset, quantization)
         key = (preset.name, tuple(sorted(modes.items())), self.guider(preset, guider))
         with self._lock:
-            if key == self._key and self._trio is not None:
+            if self._key is not None and key[:2] == self._key[:2] and key[2] in self._guided:
+                self._key, self._trio = key, self._guided[key[2]]
                 return self._trio
             ok, why = can_load(preset)
             if not ok:
                 raise PresetError(f"{why}.{self._still_loaded()}")
-            same_models = self._trio is not None and self._key[:2] == key[:2]
-            old = self._trio
-            self.free()
+            loaded = self._trio if self._key is not None and key[:2] == self._key[:2] else None
+            if loaded is None:
+                self.free()
             try:
-                if same_models:  # only the guider changes: keep target and base
-                    trio = self._swap(old, preset, key[2], modes["guider"])
+                if loaded is not None:  # another guider for the loaded target and base: load only it
+                    trio = self._swap(loaded, preset, key[2], modes["guider"])
                 else:
-                    del old
                     trio = self._load(preset, quantization=modes, guider=key[2] or None)
             except PresetError:
                 raise
@@ -142,6 +143,7 @@ class ModelManager:
                 raise PresetError(f"loading preset {preset.name!r} failed: {type(err).__name__}: "
                                   f"{str(err).splitlines()[0][:200] if str(err) else ''}") from err
             trio.info = dict(trio.info or {}) | {"preset": preset.name, "quantization": modes, "guider": key[2]}
+            self._guided[key[2]] = trio
             self._key, self._trio = key, trio
             self.loads += 1
             return trio
@@ -156,6 +158,7 @@ class ModelManager:
                 cancel.set()
             self._runs.clear()
             self._trio, self._key = None, None
+            self._guided.clear()
             gc.collect()
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
@@ -180,7 +183,14 @@ class ModelManager:
         return {"loaded": info.get("preset"), "device": info.get("device", str(trio.target.device)),
                 "dtype": info.get("dtype", str(next(trio.target.parameters()).dtype).replace("torch.", "")),
                 "quantization": info.get("quantization", {}), "guider": info.get("guider", ""),
-                "memory_bytes": info.get("memory_bytes") or sum(m.get_memory_footprint() for m in (trio.target, trio.guider, trio.base))}
+                "guiders_loaded": list(self._guided), "memory_bytes": self._memory(trio)}
+
+    def _memory(self, trio) -> int:
+        """Bytes of weights in memory: the trio's, plus any other guider loaded beside it."""
+        if len(self._guided) <= 1 and (trio.info or {}).get("memory_bytes"):
+            return trio.info["memory_bytes"]
+        models = {id(m): m for t in (self._guided.values() or [trio]) for m in (t.target, t.guider, t.base)}
+        return sum(m.get_memory_footprint() for m in models.values())
 
     def status_line(self) -> str:
         status = self.status()
@@ -190,6 +200,8 @@ class ModelManager:
         guider = f" with guider **{status['guider']}**" if status.get("guider") else ""
         line = (f"Loaded **{status['loaded']}**{guider} on **{status['device']}** · {status['dtype']} · "
                 f"quantization: {quant} · {_megabytes(status['memory_bytes'])} of weights in memory")
+        if len(status["guiders_loaded"]) > 1:
+            line += " · guiders loaded: " + ", ".join(g or "the preset's" for g in status["guiders_loaded"])
         if torch.cuda.is_available():
             line += f" · GPU memory allocated {_megabytes(torch.cuda.memory_allocated())}"
         return line
