@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     pairs = commands.add_parser("pairs", help="sample guider alone and guided target on training problems, pair them")
     pairs.add_argument("--preset", help="preset name (default: the default preset)")
     pairs.add_argument("--guider", help="a variant guider of the preset or a model path (default: the preset's)")
-    pairs.add_argument("--problems", type=int, default=4000, help="training problems to sample on (default 4000)")
+    pairs.add_argument("--problems", type=int, default=8000, help="training problems to sample on (default 8000)")
     pairs.add_argument("--problems-file", help="JSONL of {prompt, answer} training problems (tasks other than sums)")
     pairs.add_argument("--samples", type=int, default=8, help="samples per problem from each side (default 8)")
     pairs.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (default 0.7)")
@@ -63,7 +63,7 @@ def register(subparsers) -> None:
                        help="cut each rejected trace after its first character (char: one token with a character "
                             "tokenizer) or line that differs from the chosen one (auto: char for the tiny sums "
                             "task's canonical traces, no for free-form reasoning)")
-    train.add_argument("--steps", type=int, default=800, help="optimizer steps (default 800)")
+    train.add_argument("--steps", type=int, default=1600, help="optimizer steps (default 1600)")
     train.add_argument("--beta", type=float, default=0.1, help="DPO beta (default 0.1)")
     train.add_argument("--lr", type=float, help="learning rate (default 2e-3 with LoRA, 2e-4 full)")
     train.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="pairs per step (default 8)")

@@ -29,7 +29,7 @@ CUTS = ("no", "line", "char")  # how rejected traces are cut (see pairs.cut_afte
 
 @dataclass
 class DPOSettings:
-    steps: int = 400
+    steps: int = 1600
     beta: float = 0.1
     learning_rate: float = 2e-3
     batch_size: int = 8
