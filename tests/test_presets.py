@@ -102,6 +102,8 @@ def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_pre
         run_to_end(other, "Q:12+34\n", settings)["guided"].ids
     assert ids != run_to_end(first, "Q:12+34\n", settings)["guided"].ids  # the choice changed the guided stream
     assert manager.get("saved", None, "default") is first and manager.loads == 2  # both guiders stay loaded
+    assert manager.variant_guiders("saved") == {"thinklogit-b": swapped.guider}  # evaluation reuses it, no reload
+    assert manager.loads == 2 and manager.status()["guider"] == ""  # and the guider in use is still the own one
     manager.get("saved", {"target": "4bit"})  # other models: everything reloads, runs on the old ones stop
     assert running.is_set() and manager.status()["guiders_loaded"] == [""] and manager.loads == 3
     with pytest.raises(PresetError, match="has no guider 'nope': choose one of default, thinklogit-b"):

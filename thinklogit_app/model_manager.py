@@ -1,10 +1,12 @@
-"""One loaded trio for the whole app: loaded once, shared by every visitor, freed on switch.
+"""One loaded set of models for the whole app: loaded once, shared by every visitor, freed on switch.
 
 A request names a preset, per-model quantization and a guider (the preset's own or one of
-its variants, e.g. ThinkLogit-DPO); when that differs from what is loaded, the old trio's
-runs are told to stop, the old models are dropped (and the CUDA cache emptied) and the new
-ones load. A change of guider alone reloads only the guider. All of it under one lock, so two visitors asking
-for two presets at once load them one after the other, never both at a time.
+its variants, e.g. ThinkLogit-DPO). When the preset or quantization differs from what is
+loaded, the runs on the old models are told to stop, the old models are dropped (and the
+CUDA cache emptied) and the new ones load. Guiders of the loaded preset and quantization
+share its target and base: another guider loads only itself, beside the ones already
+loaded, and stops nobody's run. All of it under one lock, so two visitors asking for two
+presets at once load them one after the other, never both at a time.
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from urllib.parse import urlparse
 
 import torch
 
-from .presets import (QUANTIZATIONS, ROLES, Preset, PresetError, load_trio, loadable, local_path, read_presets,
-                      swap_guider)
+from .presets import (QUANTIZATIONS, ROLES, Preset, PresetError, load_trio, loadable, local_path, missing_folders,
+                      read_presets, swap_guider)
 
 _HUB_CHECK: dict = {}
 
@@ -47,8 +49,7 @@ def can_load(preset: Preset) -> tuple[bool, str]:
     ok, why = loadable(preset)
     if ok or (preset.requires_gpu and not torch.cuda.is_available()):
         return ok, why
-    refs = (preset.target, preset.guider, preset.base)
-    if any(local_path(ref) is not None and not local_path(ref).is_dir() for ref in refs):
+    if missing_folders((preset.target, preset.guider, preset.base)):
         return ok, why
     if hub_reachable():
         return True, "downloads from the Hugging Face Hub on first load"
@@ -147,6 +148,19 @@ class ModelManager:
             self._key, self._trio = key, trio
             self.loads += 1
             return trio
+
+    def variant_guiders(self, name: str | None, quantization: dict | None = None) -> dict:
+        """The preset's thinklogit-* variant guiders (for evaluation columns), loaded beside the
+        loaded target and base like any guider choice, so each loads once; the guider in use
+        stays what it was."""
+        preset = self.preset(name)
+        with self._lock:
+            current = self._key
+            guiders = {variant: self.get(name, quantization, variant).guider
+                       for variant in preset.variants if variant.startswith("thinklogit-")}
+            if current is not None and current[2] in self._guided and current[:2] == self._key[:2]:
+                self._key, self._trio = current, self._guided[current[2]]
+        return guiders
 
     def _still_loaded(self) -> str:
         return f" Still loaded: {self._key[0]}." if self._key else ""

@@ -103,15 +103,28 @@ def is_cached(ref: str) -> bool:
     return isinstance(found, str)
 
 
+REBUILD_TRIO = "rebuild them with `python -m thinklogit_app organism train`"
+
+
+def missing_folders(refs) -> list[str]:
+    """The local model folders among `refs` that do not exist (a hub id is never listed)."""
+    return [ref for ref in refs if local_path(ref) is not None and not local_path(ref).is_dir()]
+
+
+def require_folders(refs, hint: str = REBUILD_TRIO) -> None:
+    missing = missing_folders(refs)
+    if missing:
+        raise PresetError(f"missing model folder(s) {', '.join(missing)}: {hint}")
+
+
 def loadable(preset: Preset) -> tuple[bool, str]:
     """(can it load on this machine without a download, and if not, why)."""
     if preset.requires_gpu and not torch.cuda.is_available():
         return False, f"preset {preset.name!r} needs a CUDA GPU and this machine has none"
     refs = (preset.target, preset.guider, preset.base)
-    missing_local = [ref for ref in refs if local_path(ref) is not None and not is_cached(ref)]
+    missing_local = missing_folders(refs)
     if missing_local:
-        return False, (f"missing model folder(s) {', '.join(missing_local)}: "
-                       "rebuild them with `python -m thinklogit_app organism train`")
+        return False, f"missing model folder(s) {', '.join(missing_local)}: {REBUILD_TRIO}"
     missing_hub = [ref for ref in refs if local_path(ref) is None and not is_cached(ref)]
     if missing_hub:
         return False, (f"{', '.join(missing_hub)} not in the local Hugging Face cache; "
@@ -179,12 +192,8 @@ def swap_guider(trio: Trio, preset: Preset, guider: str | None, mode: str = "non
     """The same target and base with another guider (e.g. the ThinkLogit-DPO variant):
     only the guider loads, and its tokenizer is checked against the target's."""
     ref = guider_ref(preset, guider)
-    local = local_path(ref)
-    if local is not None and not local.is_dir():
-        raise PresetError(f"missing model folder {ref}: rebuild it (`python -m thinklogit_app dpo train` "
-                          "for the DPO guider)")
+    require_folders([ref], "rebuild it (`python -m thinklogit_app dpo train` for the DPO guider)")
     path = preset.path_of(ref)
-    quantization_config(mode, "cpu")
     device = (trio.info or {}).get("device") or device_kind()
     model, tokenizer = load_model(path, mode, device), load_tokenizer(path)
     swapped = Trio.checked(trio.target, model, trio.base, trio.tokenizer, tokenizer, preset=trio.preset)
@@ -212,10 +221,7 @@ def load_trio(name: str | None = None, quantization: dict | None = None, guider:
     if preset.requires_gpu and device != "cuda":
         raise PresetError(f"preset {preset.name!r} needs a CUDA GPU; this machine has none: use the embedded preset")
     paths = {role: preset.path_of(ref) for role, ref in refs.items()}
-    missing = [ref for ref in refs.values() if local_path(ref) is not None and not local_path(ref).is_dir()]
-    if missing:
-        raise PresetError(f"missing model folder(s) {', '.join(missing)}: "
-                          "rebuild them with `python -m thinklogit_app organism train`")
+    require_folders(refs.values())
     tokenizers = {role: load_tokenizer(paths[role]) for role in ROLES}
     models = {role: load_model(paths[role], modes[role], device) for role in ROLES}
     trio = Trio.checked(models["target"], models["guider"], models["base"], tokenizers["target"],

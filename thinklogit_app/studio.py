@@ -169,7 +169,7 @@ class Studio:
     def evaluate(self, preset: str | None, n, alphas: str, quantization: dict | None = None,
                  progress: Callable[[int, int], None] | None = None) -> dict:
         """Held-out greedy pass@1 (evaluation.evaluate) for the preset: its JSON shape."""
-        from .evaluation import evaluate, variant_guiders
+        from .evaluation import evaluate
 
         count = analysis._whole(n, "number of problems")
         if not 1 <= count <= EVAL_MAX_N:
@@ -180,7 +180,8 @@ class Studio:
         items, max_new_tokens = _eval_items(trio, chosen, count)
         alpha = float((chosen.defaults or {}).get("alpha", 1.0))
         result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=sweep, alpha=alpha,
-                          schedules=(), extra_guiders=variant_guiders(chosen), max_new_tokens=max_new_tokens,
+                          schedules=(), extra_guiders=self.manager.variant_guiders(preset, quantization),
+                          max_new_tokens=max_new_tokens,
                           preset=chosen.name, progress=progress)
         return result.to_json()
 
