@@ -6,7 +6,7 @@ import torch
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from thinklogit_app.trio import Trio
+from thinklogit_app.core.trio import Trio
 
 ALPHABET = list("0123456789+=:\nQA")
 SPECIALS = ["<pad>", "<s>", "</s>", "<unk>"]

@@ -9,8 +9,9 @@ import torch
 from gradio_client import Client
 
 from app_server import serve, tiny_presets
-from thinklogit_app.engine import DecodeSettings, run_to_end
-from thinklogit_app.presets import get_preset, load_trio
+from thinklogit_app.core.engine import DecodeSettings, run_to_end
+from thinklogit_app.models.presets import get_preset
+from thinklogit_app.models.loading import load_trio
 
 PROMPT = "Q:12+34\n"
 

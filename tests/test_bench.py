@@ -1,8 +1,8 @@
 """The benchmark runs all variants on the same models and reports consistent ratios
 (speed itself is measured by `python -m thinklogit_app bench`, never asserted here)."""
 from conftest import make_trio
-from thinklogit_app.bench import format_table, run_bench
-from thinklogit_app.synthetic import numbered_tokenizer
+from thinklogit_app.evaluation.speed import format_table, run_bench
+from thinklogit_app.models.synthetic import numbered_tokenizer
 
 
 def test_bench_reports_every_variant_and_ratio():

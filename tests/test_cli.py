@@ -36,7 +36,7 @@ def tiny_presets(tmp_path_factory):
 
 
 def test_generate_json_matches_the_engine(tiny_presets):
-    from thinklogit_app.engine import DecodeSettings, run_to_end
+    from thinklogit_app.core.engine import DecodeSettings, run_to_end
 
     env, trio = tiny_presets
     result = cli("generate", "--prompt", "Q:12+34\n", "--alpha", "1.5", "--json", env=env)

@@ -9,13 +9,14 @@ import pytest
 import torch
 
 from conftest import make_trio, save_trio
-from thinklogit_app.arithmetic import AlphaSchedule
+from thinklogit_app.core.arithmetic import AlphaSchedule
 from thinklogit_app.dpo.pairs import (PAIR_TYPES, PAPER_PAIR_TYPES, Pair, Problem, Sample, build_pairs,
                                       cut_after_first_difference, parse_pair_types, read_pairs,
                                       sample_completions, training_problems, write_jsonl)
 from thinklogit_app.dpo.train import DPOSettings, preference_margins, save_guider, train_dpo
-from thinklogit_app.engine import DecodeSettings, run_to_end
-from thinklogit_app.presets import Preset, get_preset, load_trio
+from thinklogit_app.core.engine import DecodeSettings, run_to_end
+from thinklogit_app.models.presets import Preset, get_preset
+from thinklogit_app.models.loading import load_trio
 
 PROBLEM = Problem("Q:12+34+20\n", "66")
 RIGHT_SMALL = "12+34=46\nQ:46+20\nA:46+20=66"
@@ -109,7 +110,7 @@ def test_training_problems_never_come_from_the_held_out_split():
 
 
 def test_sampling_at_temperature_zero_is_the_guided_greedy_decode_and_sampling_is_seeded():
-    from thinklogit_app.evaluation import generate_greedy
+    from thinklogit_app.evaluation.evaluate import generate_greedy
 
     trio = make_trio()
     prompts = ["Q:12+34\n", "Q:56+78\n", "Q:1+2\n"]

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from conftest import char_tokenizer, make_trio, tiny_llama
-from thinklogit_app.arithmetic import AlphaSchedule, combine_logits
-from thinklogit_app.compat import IncompatibleModelsError, check_compatible
-from thinklogit_app.engine import DecodeSettings, decode, run_to_end
-from thinklogit_app.processor import ThinkLogitProcessor
-from thinklogit_app.trio import Trio
+from thinklogit_app.core.arithmetic import AlphaSchedule, combine_logits
+from thinklogit_app.core.compat import IncompatibleModelsError, check_compatible
+from thinklogit_app.core.engine import DecodeSettings, decode, run_to_end
+from thinklogit_app.core.processor import ThinkLogitProcessor
+from thinklogit_app.core.trio import Trio
 
 PROMPT = "Q:12+34+56+78\n"
 

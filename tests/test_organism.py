@@ -12,8 +12,8 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, LlamaForCausalLM
 
-from thinklogit_app.evaluation import EvalItem, evaluate, generate_greedy, has_step_lines
-from thinklogit_app.grading import extract_answer, is_correct
+from thinklogit_app.evaluation.evaluate import EvalItem, evaluate, generate_greedy, has_step_lines
+from thinklogit_app.evaluation.grading import extract_answer, is_correct
 from thinklogit_app.organism import task
 from thinklogit_app.organism.tokenizer import build_tokenizer
 from thinklogit_app.organism.train import DocumentStream, max_new_tokens_for

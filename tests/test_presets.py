@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from conftest import make_trio, save_trio
-from thinklogit_app.engine import DecodeSettings, run_to_end
-from thinklogit_app.presets import Preset, PresetError, get_preset, load_trio, loadable, read_presets
+from thinklogit_app.core.engine import DecodeSettings, run_to_end
+from thinklogit_app.models.presets import Preset, PresetError, get_preset, loadable, read_presets
+from thinklogit_app.models.loading import load_trio
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_presets_file_is_valid():
 def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_preset, tmp_path):
     from dataclasses import replace
 
-    from thinklogit_app.model_manager import ModelManager
+    from thinklogit_app.models.manager import ModelManager
 
     other = make_trio(target_pad=8, seeds=(0, 7, 2))  # same target and base, another guider
     other.guider.save_pretrained(tmp_path / "guider-b")

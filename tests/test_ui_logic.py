@@ -8,12 +8,13 @@ import pytest
 import torch
 
 from conftest import make_trio
-from thinklogit_app import analysis, plots
-from thinklogit_app.engine import DecodeSettings, run_to_end
-from thinklogit_app.model_manager import ModelManager
-from thinklogit_app.presets import Preset, PresetError
-from thinklogit_app.studio import Studio
-from thinklogit_app.trace import StepTrace
+from thinklogit_app import validation
+from thinklogit_app.app import plots, views as analysis
+from thinklogit_app.core.engine import DecodeSettings, run_to_end
+from thinklogit_app.models.manager import ModelManager
+from thinklogit_app.models.presets import Preset, PresetError
+from thinklogit_app.app.handlers import Studio
+from thinklogit_app.core.trace import StepTrace
 
 PROMPT = "Q:12+34\n"
 GREEDY = {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "top_p": 1.0, "max_new_tokens": 24}
@@ -158,24 +159,24 @@ def test_out_of_range_settings_say_what_to_fix(change, message):
     form = {"alpha": 1, "schedule": "constant", "schedule_n": 100, "temperature": 0.6, "top_p": 0.95,
             "max_new_tokens": 64, "seed": 0} | change
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        analysis.settings_from_form(**form)
+        validation.settings_from_form(**form)
 
 
 def test_form_round_trips_the_papers_defaults():
     paper = DecodeSettings()
-    form = analysis.form_values(paper)
+    form = validation.form_values(paper)
     assert form["schedule"] == "warm-up" and form["schedule_n"] == 100
-    assert analysis.settings_from_form(**form) == paper
-    hidden = analysis.settings_from_form(**form, extra={"repeat_limit": 0, "alpha": 2.0})
+    assert validation.settings_from_form(**form) == paper
+    hidden = validation.settings_from_form(**form, extra={"repeat_limit": 0, "alpha": 2.0})
     assert hidden.repeat_limit == 0 and hidden.alpha == paper.alpha  # the form wins over hidden extras
 
 
 def test_empty_and_overlong_prompts_are_refused():
     for bad in ("", "   \n", None):
         with pytest.raises(ValueError, match="prompt is empty"):
-            analysis.check_prompt(bad)
+            validation.check_prompt(bad)
     with pytest.raises(ValueError, match="shorten it"):
-        analysis.check_prompt("Q" * (analysis.MAX_PROMPT_CHARS + 1))
+        validation.check_prompt("Q" * (validation.MAX_PROMPT_CHARS + 1))
 
 
 # ---- the studio: models, runs, Stop, export ----
@@ -327,7 +328,7 @@ def test_evaluate_runs_held_out_problems_with_progress(studio):
 
 
 def test_uncached_hub_models_load_only_where_the_hub_answers(monkeypatch):
-    from thinklogit_app import model_manager
+    from thinklogit_app.models import hub as model_manager
 
     hub = Preset(name="hub", target="nobody/not-cached-target", guider="nobody/g", base="nobody/b")
     monkeypatch.setattr(model_manager, "hub_reachable", lambda: False)
@@ -349,7 +350,7 @@ def test_heavy_redraws_are_throttled_while_text_streams(studio):
 
 
 def test_only_the_newest_exports_are_kept(studio):
-    from thinklogit_app.studio import KEEP_EXPORTS
+    from thinklogit_app.app.handlers import KEEP_EXPORTS
 
     paths = [studio.export({"n": i}) for i in range(KEEP_EXPORTS + 3)]
     kept = sorted(studio.export_dir.glob("*.json"))

@@ -25,9 +25,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..arithmetic import AlphaSchedule
-from ..batched import sample_completions
-from ..grading import is_correct
+from ..core.arithmetic import AlphaSchedule
+from ..evaluation.batched import sample_completions
+from ..evaluation.grading import is_correct
 
 SOURCES = ("small", "large")
 PAIR_TYPES = {  # name -> (source of the correct trace, source of the incorrect one)

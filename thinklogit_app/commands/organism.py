@@ -7,7 +7,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..models.presets import ROOT
+from . import UsageError
+
 
 
 def register(subparsers) -> None:
@@ -33,14 +35,9 @@ def register(subparsers) -> None:
     examples.set_defaults(func=run_examples)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def recipe_from(args):
-    from . import task
-    from .train import DEFAULT_RECIPE, seeded
+    from ..organism import task
+    from ..organism.train import DEFAULT_RECIPE, seeded
 
     recipe = seeded(DEFAULT_RECIPE, args.seed)
     if args.operands is not None or args.digits is not None:
@@ -57,16 +54,16 @@ def recipe_from(args):
 
 def run_train(args) -> int:
     if args.seed < 0:
-        return _fail(f"--seed must be >= 0, got {args.seed}")
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
     for name in ("steps", "guider_steps", "threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            return _fail(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+            raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
     try:
         recipe = recipe_from(args)
     except ValueError as err:
-        return _fail(str(err))
-    from .train import train_trio
+        raise UsageError(str(err))
+    from ..organism.train import train_trio
 
     out = Path(args.out)
     out = out if out.is_absolute() else ROOT / out
@@ -86,9 +83,9 @@ def evaluate_folder(folder: Path, n: int, progress=None):
     """Evaluate the trio saved under folder/{target,base,guider} on n held-out problems."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ..evaluation import held_out_items, evaluate
-    from . import task
-    from .train import max_new_tokens_for
+    from ..evaluation.evaluate import held_out_items, evaluate
+    from ..organism import task
+    from ..organism.train import max_new_tokens_for
 
     tokenizer = AutoTokenizer.from_pretrained(folder / "target")
     models = {role: AutoModelForCausalLM.from_pretrained(folder / role).eval() for role in ("target", "base", "guider")}
@@ -99,10 +96,10 @@ def evaluate_folder(folder: Path, n: int, progress=None):
 
 
 def run_examples(args) -> int:
-    from . import task
+    from ..organism import task
 
     if args.n < 1:
-        return _fail(f"--n must be >= 1, got {args.n}")
+        raise UsageError(f"--n must be >= 1, got {args.n}")
     out = Path(args.out)
     out = out if out.is_absolute() else ROOT / out
     problems = task.held_out_problems(args.n)

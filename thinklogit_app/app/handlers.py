@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import analysis, plots
-from .model_manager import ModelManager, can_load
-from .presets import ROLES, PresetError
+from .. import validation
+from ..models.hub import can_load
+from ..models.manager import ModelManager
+from ..models.presets import ROLES, PresetError
+from . import plots, views
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = 500
@@ -39,7 +41,7 @@ class Studio:
             "name": preset.name, "description": preset.description, "loadable": ok, "why": why,
             "quantization": self.manager.quantization(preset),
             "guiders": self.manager.guiders(preset),
-            "form": analysis.form_values(analysis.preset_settings(preset.defaults)),
+            "form": validation.form_values(validation.preset_settings(preset.defaults)),
             "examples": [{"prompt": e["prompt"], "answer": str(e.get("answer", ""))} for e in examples],
         }
 
@@ -55,11 +57,11 @@ class Studio:
     def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
               form: dict, guider: str | None = None) -> tuple[Run, str | None]:
         """Validate the inputs, get the models, start the run; (run, reference answer)."""
-        prompt = analysis.check_prompt(prompt)
+        prompt = validation.check_prompt(prompt)
         chosen = self.manager.preset(preset)
-        settings = analysis.settings_from_form(**form, extra=chosen.defaults)
+        settings = validation.settings_from_form(**form, extra=chosen.defaults)
         trio = self.manager.get(preset, quantization, guider)
-        reference = analysis.reference_for(prompt, _safe_examples(chosen), chosen.task)
+        reference = views.reference_for(prompt, _safe_examples(chosen), chosen.task)
         run = Run(trio, prompt, settings)
         self.runs.start(session or "anonymous", run)
         return run, reference
@@ -89,23 +91,23 @@ class Studio:
         records = guided.records
         out = {
             "baseline_text": base.text, "guided_text": guided.text,
-            "baseline_stats": analysis.stream_stats(base.to_dict(False)),
-            "guided_stats": analysis.stream_stats(guided.to_dict(False)),
-            "baseline_badge": analysis.answer_badge(base.text, reference, base.done)["markdown"],
-            "guided_badge": analysis.answer_badge(guided.text, reference, guided.done)["markdown"],
+            "baseline_stats": views.stream_stats(base.to_dict(False)),
+            "guided_stats": views.stream_stats(guided.to_dict(False)),
+            "baseline_badge": views.answer_badge(base.text, reference, base.done)["markdown"],
+            "guided_badge": views.answer_badge(guided.text, reference, guided.done)["markdown"],
             "done": snap.done,
         }
         if heavy:
-            out["heatmap"] = analysis.heatmap(records)
-            out["chart"] = plots.token_chart(analysis.chart_series(records))
+            out["heatmap"] = views.heatmap(records)
+            out["chart"] = plots.token_chart(views.chart_series(records))
         if snap.done:
-            record = analysis.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference,
+            record = views.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference,
                                          _guider_of(run))
             out["record"] = record
             out["records"] = records
-            out["worked"] = analysis.worked_example(records)
+            out["worked"] = views.worked_example(records)
             out["steps"] = max(len(records) - 1, 0)
-            focus = analysis.example_step(records)
+            focus = views.example_step(records)
             out["focus"] = records.index(focus) if focus is not None else 0
             out["export"] = str(self.export(record))
         return out
@@ -122,7 +124,7 @@ class Studio:
                 yield {"done": False, "step": snap.step, "baseline": snap.baseline.to_dict(False),
                        "guided": snap.guided.to_dict(False)}
             else:
-                record = analysis.run_record(_preset_of(run), run.settings, snap.baseline.to_dict(),
+                record = views.run_record(_preset_of(run), run.settings, snap.baseline.to_dict(),
                                              snap.guided.to_dict(), reference, _guider_of(run))
                 yield {"done": True, "step": snap.step} | record
 
@@ -151,7 +153,7 @@ class Studio:
         with self._export_lock:
             self._exports += 1
             path = self.export_dir / f"thinklogit-run-{self._exports:06d}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-        path.write_text(analysis.export_json(record))
+        path.write_text(views.export_json(record))
         for old in sorted(self.export_dir.glob("thinklogit-run-*.json"))[:-KEEP_EXPORTS]:  # names sort by number
             old.unlink(missing_ok=True)
         return path
@@ -163,18 +165,18 @@ class Studio:
             return {"summary": "_Run a prompt first: then pick a step to see its numbers._",
                     "target": [], "pushed": [], "guided": []}
         index = max(0, min(int(step or 0), len(records) - 1))
-        return {"summary": analysis.step_summary(records[index])} | analysis.top_tables(records[index])
+        return {"summary": views.step_summary(records[index])} | views.top_tables(records[index])
 
     # ---- evaluation ----------------------------------------------------------------
     def evaluate(self, preset: str | None, n, alphas: str, quantization: dict | None = None,
                  progress: Callable[[int, int], None] | None = None) -> dict:
         """Held-out greedy pass@1 (evaluation.evaluate) for the preset: its JSON shape."""
-        from .evaluation import evaluate
+        from ..evaluation.evaluate import evaluate
 
-        count = analysis._whole(n, "number of problems")
+        count = validation._whole(n, "number of problems")
         if not 1 <= count <= EVAL_MAX_N:
             raise ValueError(f"number of problems must be between 1 and {EVAL_MAX_N}, got {count}")
-        sweep = analysis.parse_alphas(alphas)
+        sweep = validation.parse_alphas(alphas)
         trio = self.manager.get(preset, quantization)
         chosen = self.manager.preset(preset)
         items, max_new_tokens = _eval_items(trio, chosen, count)
@@ -206,13 +208,13 @@ def _safe_examples(preset) -> list[dict]:
 
 def _eval_items(trio, preset, n: int):
     """The preset's held-out items and the token budget (as the `eval` command sets them)."""
-    from .evaluation import held_out_items
+    from ..evaluation.evaluate import held_out_items
 
     max_new_tokens = int((preset.defaults or {}).get("max_new_tokens", 256))
     sums_config = None
     if preset.task == "sums":
-        from .organism.task import config_of
-        from .organism.train import max_new_tokens_for
+        from ..organism.task import config_of
+        from ..organism.train import max_new_tokens_for
 
         sums_config = config_of(trio.target)
         max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))

@@ -11,14 +11,13 @@ hardware (caches, bandwidth) whatever the engine does.
 """
 from __future__ import annotations
 
-import json
 import statistics
 import time
 
 import torch
 from transformers import DynamicCache
 
-from .engine import DecodeSettings, encode_prompt, run_to_end
+from ..core.engine import DecodeSettings, encode_prompt, run_to_end
 
 DEFAULT_PROMPT = "Q:37+48+19+22\n"
 
@@ -144,38 +143,3 @@ def format_table(result: dict) -> str:
     for name, value in result["ratios"].items():
         lines.append(f"{name:<28}{value:>8.3f}")
     return "\n".join(lines)
-
-
-def cmd_bench(args) -> int:
-    from .presets import load_trio
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    prompt = args.prompt
-    if args.synthetic:
-        from .synthetic import synthetic_trio
-
-        target, _, guider = args.synthetic.partition(":")
-        trio = synthetic_trio(target, guider or target)
-        prompt = " ".join(f"t{i}" for i in range(1, 33))  # a 32-token prompt
-    else:
-        trio = load_trio(args.preset, {"target": args.target_quantization} if args.target_quantization else None)
-    result = run_bench(trio, prompt, args.max_new_tokens, args.repeats)
-    result["preset"] = trio.info["preset"]
-    print(json.dumps(result) if args.json else format_table(result))
-    return 0
-
-
-def register(sub) -> None:
-    bench = sub.add_parser("bench", help="ms/token of the engine vs model.generate and the raw forward floor")
-    bench.add_argument("--preset")
-    bench.add_argument("--prompt", default=DEFAULT_PROMPT)
-    bench.add_argument("--max-new-tokens", type=int, default=64, dest="max_new_tokens")
-    bench.add_argument("--repeats", type=int, default=5)
-    bench.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
-    bench.add_argument("--target-quantization", choices=["none", "8bit", "4bit"], dest="target_quantization")
-    bench.add_argument("--synthetic", metavar="TARGET[:GUIDER]",
-                       help="time random-weight models of real shapes instead of a preset, "
-                            "e.g. qwen2.5-7b:qwen2.5-1.5b (shapes: see thinklogit_app/synthetic.py)")
-    bench.add_argument("--json", action="store_true")
-    bench.set_defaults(func=cmd_bench)

@@ -9,7 +9,7 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
-from .trio import Trio
+from ..core.trio import Trio
 
 # layers, hidden, heads, kv heads, MLP, vocab rows (THINKLOGIT.md; 0.5B from its config)
 SHAPES = {

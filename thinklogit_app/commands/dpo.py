@@ -6,9 +6,11 @@ import sys
 import time
 from pathlib import Path
 
-from .pairs import PAIR_TYPES, parse_pair_types
+from ..models.presets import ROOT
+from . import UsageError
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..dpo.pairs import PAIR_TYPES, parse_pair_types
+
 DEFAULT_PAIRS = "assets/dpo/pairs.jsonl.gz"
 DEFAULT_OUT = "assets/models/guider-dpo"
 
@@ -82,11 +84,6 @@ def register(subparsers) -> None:
     train.set_defaults(func=run_train)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
 def _quiet_libraries() -> None:
     import datasets
     import transformers
@@ -98,9 +95,10 @@ def _quiet_libraries() -> None:
 def run_pairs(args) -> int:
     from tqdm import tqdm
 
-    from ..engine import DecodeSettings
-    from ..presets import PresetError, get_preset, load_trio
-    from .pairs import MiningSettings, mine_pairs, training_problems, write_jsonl
+    from ..core.engine import DecodeSettings
+    from ..models.presets import PresetError, get_preset
+    from ..models.loading import load_trio
+    from ..dpo.pairs import MiningSettings, mine_pairs, training_problems, write_jsonl
 
     try:
         for name in ("problems", "samples", "max_per_type", "batch_size", "max_new_tokens", "threads"):
@@ -123,7 +121,7 @@ def run_pairs(args) -> int:
         trio = load_trio(preset, guider=args.guider)
         problems = training_problems(preset, args.problems, args.seed, trio.target, args.problems_file)
     except (ValueError, PresetError) as err:
-        return _fail(str(err))
+        raise UsageError(str(err))
     max_new_tokens = args.max_new_tokens or int(defaults.get("max_new_tokens", 256))
     if preset.task == "sums" and not args.max_new_tokens:
         from ..organism.task import config_of
@@ -153,9 +151,10 @@ def run_pairs(args) -> int:
 
 
 def run_train(args) -> int:
-    from ..presets import PresetError, get_preset, load_model, load_tokenizer
-    from .pairs import read_pairs
-    from .train import DPOSettings, save_guider, train_dpo
+    from ..models.presets import PresetError, get_preset
+    from ..models.loading import load_model, load_tokenizer
+    from ..dpo.pairs import read_pairs
+    from ..dpo.train import DPOSettings, save_guider, train_dpo
 
     try:
         for name in ("steps", "batch_size", "lora_r", "threads", "lr", "beta", "max_length"):
@@ -183,7 +182,7 @@ def run_train(args) -> int:
         tokenizer = load_tokenizer(source)
         guider = load_model(source)
     except (ValueError, PresetError) as err:
-        return _fail(str(err))
+        raise UsageError(str(err))
     _quiet_libraries()
     trained, summary = train_dpo(guider, tokenizer, pairs, settings, log=lambda line: print(line, flush=True))
     summary |= {"preset": preset.name, "started_from": start, "pairs_file": str(args.pairs),
@@ -198,8 +197,8 @@ def run_train(args) -> int:
 
 def evaluate_dpo(preset, dpo_folder: Path, n: int) -> str:
     """Greedy held-out accuracy of the preset's trio with and without the DPO guider."""
-    from ..evaluation import evaluate, held_out_items
-    from ..presets import load_model, load_trio
+    from ..evaluation.evaluate import evaluate, held_out_items
+    from ..models.loading import load_model, load_trio
 
     trio = load_trio(preset)
     defaults = preset.defaults or {}

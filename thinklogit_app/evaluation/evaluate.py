@@ -9,16 +9,13 @@ each extra schedule (e.g. the paper's warm-up), and ThinkLogit with each extra g
 """
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 
-from .arithmetic import AlphaSchedule
+from ..core.arithmetic import AlphaSchedule
 from .grading import extract_answer, is_correct
 from .batched import sample_completions
 
@@ -100,7 +97,7 @@ def _sweep_key(alpha: float) -> str:
 
 def variant_guiders(preset) -> dict:
     """The preset's extra guiders (e.g. thinklogit-dpo), loaded, for extra columns."""
-    from .presets import load_model
+    from ..models.loading import load_model
 
     return {name: load_model(preset.path_of(ref)) for name, ref in (preset.variants or {}).items()
             if name.startswith("thinklogit-")}
@@ -174,7 +171,7 @@ def held_out_items(task: str, n: int, examples: list[dict] | None = None, sums_c
     `sums` task (of `sums_config`, default the shipped difficulty); the preset's example
     prompts (with reference answers) otherwise."""
     if task == "sums":
-        from .organism import task as sums
+        from ..organism import task as sums
 
         problems = sums.held_out_problems(n, sums_config or sums.DEFAULT_CONFIG)
         return [EvalItem(sums.make_prompt(p), sums.reference_answer(p)) for p in problems]
@@ -182,77 +179,3 @@ def held_out_items(task: str, n: int, examples: list[dict] | None = None, sums_c
     if not items:
         raise ValueError(f"task {task!r} has no held-out generator and the preset lists no examples with answers")
     return items[:n]
-
-
-def _parse_alphas(text: str) -> list[float]:
-    try:
-        alphas = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise ValueError(f"--alphas must be comma-separated numbers such as 0.5,1,1.5,2, got {text!r}") from None
-    if not alphas or any(a != a or abs(a) == float("inf") for a in alphas):
-        raise ValueError(f"--alphas must list at least one finite number, got {text!r}")
-    return alphas
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser("eval", help="greedy held-out accuracy: target, base, guider, ThinkLogit")
-    parser.add_argument("--preset", help="preset name (default: the default preset)")
-    parser.add_argument("--n", type=int, default=300, help="held-out problems (default 300)")
-    parser.add_argument("--alphas", default="0.5,1,1.5,2", help="alpha sweep, comma-separated (default 0.5,1,1.5,2)")
-    parser.add_argument("--alpha", type=float, help="alpha of the ThinkLogit column (default: the preset's)")
-    parser.add_argument("--schedules", default="warmup:100",
-                        help="extra alpha schedules at --alpha, comma-separated; '' for none (default warmup:100, the paper's)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (see INTERFACES.md)")
-    parser.add_argument("--batch-size", type=int, default=128, help="prompts decoded together (default 128)")
-    parser.set_defaults(func=run_eval)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
-def run_eval(args) -> int:
-    from .presets import PresetError, load_model, load_trio
-
-    if args.n < 1:
-        return _fail(f"--n must be >= 1, got {args.n}")
-    if args.batch_size < 1:
-        return _fail(f"--batch-size must be >= 1, got {args.batch_size}")
-    try:
-        alphas = _parse_alphas(args.alphas)
-        schedules = [s.strip() for s in args.schedules.split(",") if s.strip()]
-        for spec in schedules:
-            AlphaSchedule.parse(spec)
-        trio = load_trio(args.preset)
-    except (ValueError, PresetError) as err:
-        return _fail(str(err))
-    preset = trio.preset
-    defaults = preset.defaults or {}
-    alpha = args.alpha if args.alpha is not None else float(defaults.get("alpha", 1.0))
-    extra = variant_guiders(preset)
-    sums_config = None
-    max_new_tokens = int(defaults.get("max_new_tokens", 256))
-    if preset.task == "sums":
-        from .organism.task import config_of
-        from .organism.train import max_new_tokens_for
-
-        sums_config = config_of(trio.target)
-        max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
-    try:
-        items = held_out_items(preset.task, args.n, preset.load_examples(), sums_config)
-    except ValueError as err:
-        return _fail(str(err))
-
-    def progress(done: int, total: int) -> None:
-        print(f"\r  decoded {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=alphas, alpha=alpha,
-                      schedules=schedules, extra_guiders=extra, max_new_tokens=max_new_tokens,
-                      preset=preset.name, batch_size=args.batch_size, progress=progress)
-    if args.json:
-        print(json.dumps(result.to_json()))
-    else:
-        print(result.table())
-        print(f"\n{result.seconds:.0f} s; ThinkLogit is target + alpha * (guider - base) at alpha {alpha:g}")
-    return 0

@@ -8,9 +8,9 @@ from typing import Callable
 
 import torch
 
-from .arithmetic import AlphaSchedule
-from .processor import ThinkLogitProcessor
-from .sampling import make_warpers
+from ..core.arithmetic import AlphaSchedule
+from ..core.processor import ThinkLogitProcessor
+from ..core.sampling import make_warpers
 
 
 def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperature: float, top_p: float,

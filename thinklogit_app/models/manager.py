@@ -11,49 +11,13 @@ presets at once load them one after the other, never both at a time.
 from __future__ import annotations
 
 import gc
-import os
-import socket
 import threading
-import time
-from urllib.parse import urlparse
 
 import torch
 
-from .presets import (QUANTIZATIONS, ROLES, Preset, PresetError, load_trio, loadable, local_path, missing_folders,
-                      read_presets, swap_guider)
-
-_HUB_CHECK: dict = {}
-
-
-def hub_reachable(timeout: float = 3.0, ttl: float = 60.0) -> bool:
-    """Can this host reach the Hugging Face Hub (HF_ENDPOINT's host)? Checked in a few
-    seconds and remembered for a minute: an offline download attempt takes ~50 s to fail."""
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        return False
-    host = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or "huggingface.co"
-    now = time.monotonic()
-    if host in _HUB_CHECK and now - _HUB_CHECK[host][1] < ttl:
-        return _HUB_CHECK[host][0]
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            reachable = True
-    except OSError:
-        reachable = False
-    _HUB_CHECK[host] = (reachable, now)
-    return reachable
-
-
-def can_load(preset: Preset) -> tuple[bool, str]:
-    """presets.loadable, except that hub models missing from the cache count as loadable
-    when the hub answers (a GPU Space downloads them on first use)."""
-    ok, why = loadable(preset)
-    if ok or (preset.requires_gpu and not torch.cuda.is_available()):
-        return ok, why
-    if missing_folders((preset.target, preset.guider, preset.base)):
-        return ok, why
-    if hub_reachable():
-        return True, "downloads from the Hugging Face Hub on first load"
-    return ok, why
+from .hub import can_load
+from .loading import load_trio, swap_guider
+from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, local_path, read_presets
 
 
 def _megabytes(n: int) -> str:

@@ -1,5 +1,5 @@
 """The Gradio app: layout and event wiring only. What each event does lives in
-studio.py (handlers), analysis.py (numbers), plots.py (figures), session.py (runs).
+studio.py (handlers), views.py (numbers), plots.py (figures), session.py (runs).
 
 Named API endpoints (gradio_client): /generate (streaming JSON), /evaluate (JSON),
 /stop (stops this client's run), /presets (JSON list).
@@ -10,10 +10,11 @@ import os
 
 import gradio as gr
 
-from .analysis import ALPHA_RANGE, MAX_NEW_TOKENS, PAPER, SCHEDULE_KINDS, TABLE_HEADERS, TEMPERATURE_RANGE
-from .model_manager import can_load
-from .presets import QUANTIZATIONS, PresetError
-from .studio import EVAL_MAX_N, Studio, quantization_of
+from ..models.hub import can_load
+from ..models.presets import QUANTIZATIONS, PresetError
+from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_KINDS, TEMPERATURE_RANGE
+from .views import PAPER, TABLE_HEADERS
+from .handlers import EVAL_MAX_N, Studio, quantization_of
 
 try:  # on Hugging Face Spaces (ZeroGPU) GPU work must run inside spaces.GPU
     import spaces

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .engine import STREAMS, DecodeSettings, decode, encode_prompt
+from ..core.engine import STREAMS, DecodeSettings, decode, encode_prompt
 
 TEXT_EVERY_S = 0.1  # how often the two text columns refresh
 HEAVY_EVERY_S = 1.0  # how often the heatmap and chart redraw (plus per 1000 tokens)
