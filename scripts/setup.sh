@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Idempotent set-up: a venv in .venv with the pinned requirements (torch 2.13.0 CPU build
-# from this machine's disk), and Debian's chromium for the browser test.
+# from this machine's disk). With --dev (tests): also requirements-dev.txt (pytest, playwright,
+# TRL, peft, datasets) and Debian's chromium for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
-if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
+requirements=requirements.txt
+[ "${1:-}" = "--dev" ] && requirements=requirements-dev.txt
+.venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ]; then
     (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/tmp/thinklogit-apt.log 2>&1 \
       || echo "warning: could not install chromium (see /tmp/thinklogit-apt.log); the browser test will be skipped" >&2
