@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import validation
+from ..evaluation.cost import model_bytes
 from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError
@@ -102,7 +103,7 @@ class Studio:
             out["chart"] = plots.token_chart(views.chart_series(records))
         if snap.done:
             record = views.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference,
-                                         _guider_of(run))
+                                      _guider_of(run), model_bytes(run.trio))
             out["record"] = record
             out["records"] = records
             out["worked"] = views.worked_example(records)
@@ -125,7 +126,7 @@ class Studio:
                        "guided": snap.guided.to_dict(False)}
             else:
                 record = views.run_record(_preset_of(run), run.settings, snap.baseline.to_dict(),
-                                             snap.guided.to_dict(), reference, _guider_of(run))
+                                          snap.guided.to_dict(), reference, _guider_of(run), model_bytes(run.trio))
                 yield {"done": True, "step": snap.step} | record
 
     def api_form(self, preset: str | None, settings: dict) -> dict:

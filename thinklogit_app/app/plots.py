@@ -6,6 +6,20 @@ import plotly.graph_objects as go
 STEER_COLOUR = "#d62728"
 DELTA_COLOUR = "#1f77b4"
 KL_COLOUR = "#ff7f0e"
+# Transparent backgrounds, mid-grey text and translucent grid lines: the page's own background
+# shows through, so a figure reads the same in the light and the dark theme.
+NEUTRAL_TEXT = "#8a8f98"
+GRID = "rgba(138, 143, 152, 0.25)"
+THEMELESS = {
+    "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "font": {"color": NEUTRAL_TEXT},
+}
+
+
+def _themeless(fig: go.Figure) -> go.Figure:
+    fig.update_layout(**THEMELESS)
+    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID)
+    return fig
 
 
 def token_chart(series: dict) -> go.Figure:
@@ -32,22 +46,32 @@ def token_chart(series: dict) -> go.Figure:
         xaxis={"title": "generated token (step)"},
         yaxis={"title": "Δ logit", "zeroline": True},
         yaxis2={"title": "KL (nats)", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
+        legend={"orientation": "h", "y": -0.22, "x": 0},  # under the axis, clear of the toolbar on a phone
         hoverlabel={"font": {"family": "monospace", "size": 11}, "align": "left"},
     )
-    return fig
+    fig.update_layout(margin={"l": 50, "r": 50, "t": 20, "b": 80})
+    return _themeless(fig)
 
 
-def accuracy_bars(accuracy: dict[str, float]) -> go.Figure:
-    """pass@1 per way of decoding, over whatever keys the evaluation returned."""
+def accuracy_bars(accuracy: dict[str, float], ci95: dict[str, list[float]] | None = None,
+                  labels: dict[str, str] | None = None) -> go.Figure:
+    """pass@1 per way of decoding, over whatever keys the evaluation returned; whiskers are the
+    95% intervals when given, `labels` the plain names shown under the bars."""
     names = list(accuracy)
+    values = [accuracy[n] for n in names]
+    error = None
+    if ci95:
+        error = {"type": "data", "symmetric": False, "color": NEUTRAL_TEXT,
+                 "array": [ci95[n][1] - accuracy[n] for n in names],
+                 "arrayminus": [accuracy[n] - ci95[n][0] for n in names]}
     fig = go.Figure(go.Bar(
-        x=names, y=[accuracy[n] for n in names], text=[f"{accuracy[n]:.1%}" for n in names],
-        textposition="outside", marker_color=[STEER_COLOUR if n.startswith("thinklogit") else DELTA_COLOUR for n in names],
+        x=[(labels or {}).get(n, n) for n in names], y=values, text=[f"{v:.1%}" for v in values],
+        textposition="outside", error_y=error,
+        marker_color=[STEER_COLOUR if n.startswith("thinklogit") else DELTA_COLOUR for n in names],
     ))
     fig.update_layout(height=320, margin={"l": 50, "r": 20, "t": 30, "b": 40},
                       yaxis={"title": "pass@1", "range": [0, 1.1], "tickformat": ".0%"})
-    return fig
+    return _themeless(fig)
 
 
 def alpha_sweep_line(sweep: dict[str, float], reference: dict[str, float] | None = None) -> go.Figure:
@@ -59,4 +83,4 @@ def alpha_sweep_line(sweep: dict[str, float], reference: dict[str, float] | None
         fig.add_hline(y=value, line_dash="dash", annotation_text=f"{name} alone", annotation_position=where)
     fig.update_layout(height=320, margin={"l": 50, "r": 20, "t": 30, "b": 40},
                       xaxis={"title": "alpha"}, yaxis={"title": "pass@1", "range": [0, 1.05], "tickformat": ".0%"})
-    return fig
+    return _themeless(fig)

@@ -29,6 +29,8 @@ class StreamView:
     stop_reason: str | None
     tokens_per_second: float
     records: list = field(repr=False, default_factory=list)
+    forward_seconds: float = 0.0  # the engine's StreamState fields of the same names
+    prefill_seconds: float = 0.0
 
     @property
     def done(self) -> bool:
@@ -37,7 +39,8 @@ class StreamView:
     def to_dict(self, with_records: bool = True) -> dict:
         """The engine's StreamState.to_dict() shape (the CLI's `generate --json`)."""
         out = {"ids": list(self.ids), "text": self.text, "stop_reason": self.stop_reason,
-               "tokens_per_second": round(self.tokens_per_second, 2)}
+               "tokens_per_second": round(self.tokens_per_second, 2),
+               "forward_seconds": round(self.forward_seconds, 6), "prefill_seconds": round(self.prefill_seconds, 6)}
         if with_records:
             out["trace" if self.name == "guided" else "tokens"] = [r.to_dict() for r in self.records]
         return out
@@ -64,7 +67,8 @@ class Run:
         self.error: BaseException | None = None
         self.started = time.perf_counter()
         self._states: dict = {}
-        self._marks = {s: (0, None, 0.0) for s in STREAMS}  # stream -> (length, stop reason, tokens/s)
+        self._marks = {s: (0, None, 0.0, 0.0, 0.0) for s in STREAMS}  # stream -> (length, stop reason, tokens/s,
+        #                                                                  forward seconds, prefill seconds)
         self._step = 0
         self._thread = threading.Thread(target=self._work, args=(streams,), daemon=True, name="thinklogit-run")
 
@@ -80,7 +84,8 @@ class Run:
                     state = getattr(step, name)
                     if state is not None:
                         self._states[name] = state
-                        self._marks[name] = (len(state.ids), state.stop_reason, state.tokens_per_second)
+                        self._marks[name] = (len(state.ids), state.stop_reason, state.tokens_per_second,
+                                             state.forward_seconds, state.prefill_seconds)
                 self._step = step.step + 1
         except BaseException as err:  # reported to the handler, which turns it into a message
             self.error = err
@@ -97,14 +102,14 @@ class Run:
         marks = dict(self._marks)
         views = {}
         for name in STREAMS:
-            length, stop, speed = marks[name]
+            length, stop, speed, seconds, prefill = marks[name]
             state = self._states.get(name)
             ids = list(state.ids[:length]) if state is not None else []
             records = list(state.records[:length]) if state is not None else []
             if done and stop is None and self.cancel.is_set():
                 stop = "cancelled"  # stopped before its first step
             views[name] = StreamView(name, ids, self.trio.tokenizer.decode(ids, skip_special_tokens=True),
-                                     stop, speed, records)
+                                     stop, speed, records, seconds, prefill)
         return Snapshot(step, done, views["baseline"], views["guided"], self.error if done else None)
 
     def updates(self, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S) -> Iterator[tuple[Snapshot, bool]]:

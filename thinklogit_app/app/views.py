@@ -14,8 +14,10 @@ import json
 import math
 
 from ..core.engine import DecodeSettings
+from ..evaluation.cost import run_cost
 from ..evaluation.grading import extract_answer, is_correct
 from ..core.trace import StepTrace
+from .i18n import TRANSLATIONS, text
 
 NEWLINE_MARK = "\u21b5"  # ↵, so a newline token has a visible, colourable glyph
 STEERED_MARK = "\u25b4"  # ▴ after a steered token, as the chart's triangle marks it
@@ -186,10 +188,11 @@ def worked_example(records: list[StepTrace]) -> str:
 # ---- export --------------------------------------------------------------------------
 
 def run_record(preset: str, settings: DecodeSettings, baseline: dict, guided: dict, reference: str | None = None,
-               guider: str = "") -> dict:
-    """One run in the CLI's `generate --json` shape (with "guider" when a variant guided it),
-    plus the reference answer and badges."""
-    record = {"preset": preset, "settings": settings.to_dict(), "baseline": baseline, "guided": guided}
+               guider: str = "", memory: dict | None = None) -> dict:
+    """One run in the CLI's `generate --json` shape (with "guider" when a variant guided it,
+    and its `cost` block), plus the reference answer and badges."""
+    record = {"preset": preset, "settings": settings.to_dict(), "baseline": baseline, "guided": guided,
+              "cost": run_cost(baseline, guided, memory)}
     if guider:
         record["guider"] = guider
     if reference is not None:
@@ -207,3 +210,118 @@ def load_run(text: str) -> tuple[dict, list[StepTrace]]:
     """An exported run -> (the dict, its guided trace as StepTrace records)."""
     run = json.loads(text)
     return run, [StepTrace.from_dict(r) for r in run["guided"]["trace"]]
+
+
+# ---- verdicts: how much better, and at what cost -------------------------------------
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def mebibytes(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def column_name(name: str, lang: str = "en") -> str:
+    """The plain name of an accuracy column in `lang` ("Target alone", "ターゲット単体")."""
+    from ..evaluation.evaluate import column_label
+
+    key = f"col.{name}"
+    return text(key, lang) if key in TRANSLATIONS["en"] else column_label(name)
+
+
+def column_note(name: str, accuracy: float, steps: float | None, lang: str = "en") -> str:
+    """Why a column scores what it does, from its own numbers (share of answers with worked steps)."""
+    if steps is None:
+        return ""
+    shown = _percent(steps)
+    if name == "guider" and steps >= 0.5 and accuracy < 0.5:
+        return text("note.guider.format_only", lang, steps=shown)
+    kind = "thinklogit" if name.startswith("thinklogit") else name
+    return text(f"note.{kind}", lang, steps=shown) if f"note.{kind}" in TRANSLATIONS["en"] else ""
+
+
+def evaluation_verdict(result: dict, lang: str = "en") -> str:
+    """One line: the best ThinkLogit column against the target alone, with 95% intervals and the gain."""
+    accuracy, ci = result["accuracy"], result["ci95"]
+    thinklogit = [name for name in accuracy if name.startswith("thinklogit")]
+    if "target" not in accuracy or not thinklogit:
+        return ""
+    best = max(thinklogit, key=lambda name: accuracy[name])
+    apart = ci[best][0] > ci["target"][1] or ci[best][1] < ci["target"][0]
+    return text("verdict.eval", lang, best=column_name(best, lang), best_acc=_percent(accuracy[best]),
+                best_low=_percent(ci[best][0]), best_high=_percent(ci[best][1]),
+                target=column_name("target", lang), target_acc=_percent(accuracy["target"]),
+                target_low=_percent(ci["target"][0]), target_high=_percent(ci["target"][1]), n=result["n"],
+                gain=100 * (accuracy[best] - accuracy["target"]),
+                separation=text("verdict.apart" if apart else "verdict.overlap", lang))
+
+
+def evaluation_rows(result: dict, lang: str = "en") -> list[list]:
+    """[name, pass@1, 95% interval, why] per accuracy column."""
+    steps = result.get("step_lines", {})
+    rows = []
+    for name, value in result["accuracy"].items():
+        low, high = result["ci95"][name]
+        rows.append([column_name(name, lang), f"{value:.1%}", f"{low:.1%}–{high:.1%}",
+                     column_note(name, value, steps.get(name), lang)])
+    return rows
+
+
+def evaluation_markdown(result: dict, lang: str = "en") -> str:
+    """The Evaluate verdict card as Markdown: the verdict line and the table of columns."""
+    lines = [text("card.title", lang), "", evaluation_verdict(result, lang), "", text("eval.header", lang),
+             "|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in evaluation_rows(result, lang)]
+    return "\n".join(lines)
+
+
+def _answer_line(record: dict, stream: str, name: str, lang: str) -> str:
+    answer = (record.get("answers") or {}).get(stream)
+    if answer is None:
+        verdict = text("card.ungraded", lang)
+    elif answer.get("answer") is None:
+        verdict = text("card.no_answer", lang)
+    else:
+        verdict = f"`{answer['answer']}` " + text("card.correct" if answer["correct"] else "card.incorrect", lang)
+    return text("card.answer", lang, name=name, answer=verdict, tokens=len(record[stream].get("ids", [])))
+
+
+def cost_lines(cost: dict, lang: str = "en") -> list[str]:
+    """The cost block of a run as Markdown bullet lines."""
+    lines = [text("card.cost", lang), "",
+             "- " + text("card.tokens", lang, **cost["tokens"])]
+    seconds = cost.get("seconds") or {}
+    if seconds.get("guided") is not None and seconds.get("baseline") is not None:
+        lines.append("- " + text("card.seconds", lang, **seconds))
+    per_token = cost.get("seconds_per_token") or {}
+    if cost.get("latency_ratio") is not None:
+        lines.append("- " + text("card.latency", lang, ratio=cost["latency_ratio"],
+                                 guided_ms=1000 * per_token["guided"], baseline_ms=1000 * per_token["baseline"]))
+    else:
+        lines.append("- " + text("card.latency_na", lang))
+    memory = cost.get("memory_bytes")
+    if memory:
+        lines.append("- " + text("card.memory", lang, pair=mebibytes(memory["guider_pair"]),
+                                 target=mebibytes(memory["target"]), share=memory["guider_pair"] / memory["target"],
+                                 pair_bytes=memory["guider_pair"], target_bytes=memory["target"]))
+    return lines
+
+
+def _guided_column(record: dict) -> str:
+    guider = record.get("guider") or ""
+    return guider if guider.startswith("thinklogit-") else "thinklogit"
+
+
+def run_verdict(record: dict | None, lang: str = "en") -> str:
+    """The Generate verdict card as Markdown: each stream's answer and grade, then the cost."""
+    if not record:
+        return text("card.empty", lang)
+    lines = [text("card.title", lang), "",
+             "- " + _answer_line(record, "baseline", column_name("target", lang), lang),
+             "- " + _answer_line(record, "guided", column_name(_guided_column(record), lang), lang)]
+    if record.get("reference") is not None:
+        lines += ["", text("card.reference", lang, reference=record["reference"])]
+    if record.get("cost"):
+        lines += [""] + cost_lines(record["cost"], lang)
+    return "\n".join(lines)

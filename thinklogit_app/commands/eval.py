@@ -5,7 +5,10 @@ import json
 import sys
 
 from ..core.arithmetic import AlphaSchedule
+from ..evaluation.evaluate import DEFAULT_ALPHAS
 from . import UsageError
+
+DEFAULT_SWEEP = ",".join(f"{a:g}" for a in DEFAULT_ALPHAS)
 
 
 def _parse_alphas(text: str) -> list[float]:
@@ -22,7 +25,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="greedy held-out accuracy: target, base, guider, ThinkLogit")
     parser.add_argument("--preset", help="preset name (default: the default preset)")
     parser.add_argument("--n", type=int, default=300, help="held-out problems (default 300)")
-    parser.add_argument("--alphas", default="0.5,1,1.5,2", help="alpha sweep, comma-separated (default 0.5,1,1.5,2)")
+    parser.add_argument("--alphas", default=DEFAULT_SWEEP,
+                        help=f"alpha sweep, comma-separated (default {DEFAULT_SWEEP}; 0 = the target alone)")
     parser.add_argument("--alpha", type=float, help="alpha of the ThinkLogit column (default: the preset's)")
     parser.add_argument("--schedules", default="warmup:100",
                         help="extra alpha schedules at --alpha, comma-separated; '' for none (default warmup:100, the paper's)")

@@ -7,6 +7,7 @@ import sys
 from dataclasses import fields
 
 from ..core.engine import DecodeSettings, run_to_end
+from ..evaluation.cost import model_bytes, run_cost
 from ..models.loading import load_trio
 from ..models.presets import get_preset
 from . import UsageError
@@ -54,8 +55,9 @@ def cmd_generate(args) -> int:
     trio = load_trio(preset, quantization_from(args), guider=args.guider)
     streams = run_to_end(trio, args.prompt, settings)
     if args.json:
-        out = {"preset": preset.name, "settings": settings.to_dict(),
-               "baseline": streams["baseline"].to_dict(), "guided": streams["guided"].to_dict()}
+        baseline, guided = streams["baseline"].to_dict(), streams["guided"].to_dict()
+        out = {"preset": preset.name, "settings": settings.to_dict(), "baseline": baseline, "guided": guided,
+               "cost": run_cost(baseline, guided, model_bytes(trio))}
         if args.guider:
             out["guider"] = args.guider
         json.dump(out, sys.stdout)

@@ -67,6 +67,11 @@ class StreamState:
     stop_reason: str | None = None
     started: float = field(default_factory=time.perf_counter)
     finished: float | None = None
+    # Seconds of the forward passes this stream needed (the target's, plus the guider's and the
+    # base's for the guided stream; a batched target pass counts in full for each row), and of
+    # those the prompt's prefill: what a token of this stream costs, apart from the other stream.
+    forward_seconds: float = 0.0
+    prefill_seconds: float = 0.0
 
     @property
     def done(self) -> bool:
@@ -83,7 +88,8 @@ class StreamState:
 
     def to_dict(self) -> dict:
         out = {"ids": list(self.ids), "text": self.text, "stop_reason": self.stop_reason,
-               "tokens_per_second": round(self.tokens_per_second, 2)}
+               "tokens_per_second": round(self.tokens_per_second, 2),
+               "forward_seconds": round(self.forward_seconds, 6), "prefill_seconds": round(self.prefill_seconds, 6)}
         key = "trace" if self.name == "guided" else "tokens"
         out[key] = [r.to_dict() for r in self.records]
         return out
@@ -104,10 +110,16 @@ class DecodeStep:
 class _Forward:
     """One cached next-token forward per model; guider and base can run on worker threads."""
 
-    def __init__(self, overlap: bool):
-        self.overlap = overlap
+    def __init__(self, overlap: bool, timed: bool = True):
+        self.overlap, self.timed = overlap, timed
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="thinklogit") if overlap else None
         self.streams: dict[int, object] = {}
+        self.last = (0.0, 0.0)  # seconds of the last run(): the target pass, what the side passes added
+
+    def _wait(self, model) -> None:
+        """On a GPU, wait for the model's queued kernels so the clock measures them (timed runs only)."""
+        if self.timed and model.device.type == "cuda":
+            torch.cuda.current_stream(model.device).synchronize()
 
     @staticmethod
     def logits(model, ids: torch.Tensor, cache: DynamicCache) -> torch.Tensor:
@@ -127,12 +139,24 @@ class _Forward:
         return result
 
     def run(self, target_job, side_jobs):
-        """(target logits, [side logits...]); side jobs overlap the target pass when enabled."""
+        """(target logits, [side logits...]); side jobs overlap the target pass when enabled.
+        Sets `last`: seconds of the target pass, and what the side passes added after it."""
+        started = time.perf_counter()
         if not self.overlap or not side_jobs:
-            return self.logits(*target_job), [self.logits(*job) for job in side_jobs]
-        futures = [self.pool.submit(self._on_side_stream, *job) for job in side_jobs]
-        target_logits = self.logits(*target_job)
-        return target_logits, [f.result() for f in futures]
+            target_logits = self.logits(*target_job)
+            self._wait(target_job[0])
+            middle = time.perf_counter()
+            side = [self.logits(*job) for job in side_jobs]
+        else:
+            futures = [self.pool.submit(self._on_side_stream, *job) for job in side_jobs]
+            target_logits = self.logits(*target_job)
+            self._wait(target_job[0])
+            middle = time.perf_counter()
+            side = [f.result() for f in futures]
+        for job in side_jobs:
+            self._wait(job[0])
+        self.last = (middle - started, time.perf_counter() - middle)
+        return target_logits, side
 
     def close(self):
         if self.pool is not None:
@@ -170,6 +194,17 @@ def encode_prompt(trio, prompt: str, max_new_tokens: int) -> torch.Tensor:
     return ids
 
 
+def _charge(state: dict, live, seconds: tuple[float, float], prefill: bool = False) -> None:
+    """Add a forward's seconds to the streams it served: the target pass to each, the guider
+    pair's to the guided stream."""
+    target, side = seconds
+    for name in live:
+        cost = target + (side if name == "guided" else 0.0)
+        state[name].forward_seconds += cost
+        if prefill:
+            state[name].prefill_seconds += cost
+
+
 def _mark_cancelled(cancel, live, state) -> None:
     for name in live:
         st = state[name]
@@ -202,7 +237,7 @@ def decode(
     schedule = settings.alpha_schedule()
     eos_ids = set() if settings.ignore_eos else trio.eos_ids
     prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
-    forward = _Forward(default_overlap(trio) if overlap is None else overlap)
+    forward = _Forward(default_overlap(trio) if overlap is None else overlap, timed=settings.trace)
     texts = TokenTexts(trio.tokenizer)
     warpers = make_warpers(settings.temperature, settings.top_p)
     target_device = trio.target.device
@@ -218,6 +253,7 @@ def decode(
     side_jobs = [(m, prompt_ids, c) for m, c in zip((trio.guider, trio.base), side_caches)]
     try:
         target_logits, side_logits = forward.run((trio.target, prompt_ids, target_cache), side_jobs)
+        _charge(state, streams, forward.last, prefill=True)
         if len(streams) == 2:  # both rows share the prompt's prefill
             target_cache.batch_repeat_interleave(2)
             target_logits = target_logits.expand(2, -1)
@@ -276,6 +312,7 @@ def decode(
                 guided_ids = torch.tensor([[next_ids["guided"]]])
                 jobs = [(m, guided_ids, c) for m, c in zip((trio.guider, trio.base), side_caches)]
             target_logits, new_side = forward.run((trio.target, target_ids, target_cache), jobs)
+            _charge(state, live, forward.last)
             if jobs:
                 side_logits = new_side
             step += 1

@@ -9,6 +9,7 @@ each extra schedule (e.g. the paper's warm-up), and ThinkLogit with each extra g
 """
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,9 @@ from .grading import extract_answer, is_correct
 from .batched import sample_completions
 
 Progress = Callable[[int, int], None]
+DEFAULT_ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)  # alpha 0 is the target alone, decoded through ThinkLogit
+COLUMN_LABELS = {"target": "Target alone", "base": "Base alone", "guider": "Guider alone",
+                 "thinklogit": "ThinkLogit", "thinklogit-dpo": "ThinkLogit-DPO"}
 _STEP_LINE = re.compile(r"^(?!A:|Q:).*=", re.MULTILINE)  # a worked line that is not the answer
 
 
@@ -60,6 +64,15 @@ class EvalResult:
     def step_lines_share(self) -> float:
         return self.columns["thinklogit"].step_lines_share
 
+    @property
+    def ci95(self) -> dict[str, list[float]]:
+        """Wilson 95% interval of each accuracy column."""
+        return {name: wilson_interval(sum(self.columns[name].correct), self.n) for name in self.accuracy}
+
+    @property
+    def alpha_sweep_ci95(self) -> dict[str, list[float]]:
+        return {key: wilson_interval(sum(self.columns[f"alpha={key}"].correct), self.n) for key in self.alpha_sweep}
+
     def to_json(self) -> dict:
         """The `eval --json` shape of INTERFACES.md, plus per-column step-line shares."""
         return {
@@ -67,7 +80,10 @@ class EvalResult:
             "n": self.n,
             "alpha": self.alpha,
             "accuracy": self.accuracy,
+            "ci95": self.ci95,
+            "labels": {name: column_label(name) for name in self.accuracy},
             "alpha_sweep": self.alpha_sweep,
+            "alpha_sweep_ci95": self.alpha_sweep_ci95,
             "schedules": self.schedules,
             "step_lines_share": self.step_lines_share,
             "step_lines": {name: c.step_lines_share for name, c in self.columns.items()},
@@ -75,16 +91,35 @@ class EvalResult:
         }
 
     def table(self) -> str:
-        rows = [("target alone", "target"), ("base alone", "base"), ("guider alone", "guider")]
+        rows = [(column_label(name), name) for name in ("target", "base", "guider")]
         rows += [(f"ThinkLogit alpha {a}", f"alpha={a}") for a in self.alpha_sweep]
         rows += [(f"ThinkLogit alpha {self.alpha} {s}", f"schedule={s}") for s in self.schedules]
-        rows += [(name, name) for name in self.columns if name.startswith("thinklogit-")]
+        rows += [(column_label(name), name) for name in self.columns if name.startswith("thinklogit-")]
         lines = [f"preset {self.preset}, {self.n} held-out problems, greedy", "",
-                 "| decoding | accuracy | outputs with step lines |", "|---|---|---|"]
+                 "| decoding | accuracy | 95% interval (Wilson) | outputs with step lines |", "|---|---|---|---|"]
         for label, key in rows:
             column = self.columns[key]
-            lines.append(f"| {label} | {column.accuracy:.3f} | {column.step_lines_share:.0%} |")
+            low, high = wilson_interval(sum(column.correct), self.n)
+            lines.append(f"| {label} | {column.accuracy:.3f} | {low:.3f}–{high:.3f} | {column.step_lines_share:.0%} |")
         return "\n".join(lines)
+
+
+def wilson_interval(correct: int, n: int, z: float = 1.96) -> list[float]:
+    """[low, high] of the Wilson score interval for `correct` successes out of `n` (95% at z 1.96).
+    Unlike p ± z·se it stays inside [0, 1] and is not empty at 0% or 100%."""
+    if n < 1 or not 0 <= correct <= n:
+        raise ValueError(f"a Wilson interval needs 0 <= correct <= n and n >= 1, got {correct} of {n}")
+    p, z2 = correct / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+
+
+def column_label(name: str) -> str:
+    """The plain name of an accuracy column ("Target alone", "ThinkLogit-DPO")."""
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    return "ThinkLogit-" + name.removeprefix("thinklogit-").upper() if name.startswith("thinklogit-") else name
 
 
 def has_step_lines(text: str) -> bool:
@@ -116,7 +151,7 @@ def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, *
     return [texts[0] for texts in outputs]
 
 
-def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=(0.5, 1.0, 1.5, 2.0),
+def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=DEFAULT_ALPHAS,
              alpha: float = 1.0, schedules=("warmup:100",), extra_guiders: dict | None = None,
              max_new_tokens: int = 96, preset: str = "", batch_size: int = 128,
              progress: Progress | None = None) -> EvalResult:
