@@ -4,7 +4,8 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # runs offline: no phoning home
 
-from thinklogit_app.app.ui import CSS, build_app  # noqa: E402
+from thinklogit_app.app.texts import CSS  # noqa: E402
+from thinklogit_app.app.ui import build_app  # noqa: E402
 
 demo = build_app()
 

@@ -1,0 +1,57 @@
+"""The named API endpoints (gradio_client): /generate (streaming JSON), /evaluate (JSON),
+/stop (stops this client's run), /presets (JSON list). Typed signatures: Gradio builds the
+API page from them."""
+from __future__ import annotations
+
+import gradio as gr
+
+from ..models.hub import can_load
+from ..models.presets import PresetError
+from .events import USER_ERRORS, gpu, session_of, user_error
+from .handlers import Studio, quantization_of
+
+
+def register(studio: Studio, concurrency: int) -> None:
+    """Add the endpoints to the Blocks being built."""
+
+    @gpu
+    def generate(prompt: str, preset: str = "", alpha: float | None = None, schedule: str = "",
+                 temperature: float | None = None, top_p: float | None = None, max_new_tokens: int | None = None,
+                 seed: int | None = None, quantize_target: str = "", quantize_guider: str = "",
+                 quantize_base: str = "", guider: str = "", request: gr.Request = None) -> dict:
+        """Decode `prompt` as the target alone and as target + ThinkLogit. Streams
+        {"done": false, "step", "baseline", "guided"} dicts, then the full run (the CLI's
+        `generate --json` shape, guided trace included) with "done": true. Unset settings
+        take the preset's defaults; schedule is constant, warmup:N or ramp:N; guider is
+        "" (the preset's) or one of its variants, e.g. "thinklogit-dpo"."""
+        settings = {"alpha": alpha, "schedule": schedule, "temperature": temperature, "top_p": top_p,
+                    "max_new_tokens": max_new_tokens, "seed": seed}
+        try:
+            yield from studio.generate_json(session_of(request, "api"), preset or None, prompt, settings,
+                                            quantization_of(quantize_target, quantize_guider, quantize_base),
+                                            guider=guider or None)
+        except USER_ERRORS as err:
+            raise user_error(err) from None
+
+    @gpu
+    def evaluate(preset: str = "", n: int = 50, alphas: str = "0.5,1,1.5,2") -> dict:
+        """Greedy pass@1 on `n` held-out problems of the preset: {"accuracy": {...},
+        "alpha_sweep": {...}, ...} (the CLI's `eval --json` shape)."""
+        try:
+            return studio.evaluate(preset or None, n, alphas)
+        except (PresetError, ValueError) as err:
+            raise user_error(err) from None
+
+    def stop_run(request: gr.Request = None) -> bool:
+        """Stop this client's running /generate; true when one was running."""
+        return studio.stop(session_of(request, "api"))
+
+    def list_presets() -> list:
+        """The presets, each with whether it can load on this server and why."""
+        return [{"name": p.name, "default": p.default, "description": p.description,
+                 "loadable": ok, "status": why} for p in studio.manager.presets for ok, why in [can_load(p)]]
+
+    gr.api(generate, api_name="generate", concurrency_id="generate", concurrency_limit=concurrency)
+    gr.api(evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=1)
+    gr.api(stop_run, api_name="stop", concurrency_limit=None)
+    gr.api(list_presets, api_name="presets", concurrency_limit=None)

@@ -1,0 +1,151 @@
+"""What the app's controls do, wired to their components. Each handler translates between
+components and the Studio (handlers.py) and returns {component: value}, so an output is
+named, never matched by position. Layout: ui.py."""
+from __future__ import annotations
+
+import gradio as gr
+
+from ..models.presets import PresetError
+from .handlers import Studio, quantization_of
+
+try:  # on Hugging Face Spaces (ZeroGPU) GPU work must run inside spaces.GPU
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # anywhere else: a no-op decorator
+    def gpu(fn=None, **_):
+        return fn if fn is not None else (lambda f: f)
+
+USER_ERRORS = (PresetError, ValueError, RuntimeError)
+
+
+def user_error(err: Exception) -> gr.Error:
+    """A message the visitor can act on, shown as a toast; no traceback in the log."""
+    return gr.Error(str(err), print_exception=False)
+
+
+def session_of(request: gr.Request | None, fallback: str) -> str:
+    return getattr(request, "session_hash", None) or fallback
+
+
+def preset_note(view: dict) -> str:
+    return view["description"] + ("" if view["loadable"] else f"\n\n⚠️ **Cannot load here:** {view['why']}")
+
+
+def example_rows(view: dict) -> list[list[str]]:
+    return [[e["prompt"], e["answer"]] for e in view["examples"]]
+
+
+def wire_models(studio: Studio, models, generate) -> None:
+    """Preset change: the form takes the preset's defaults, then the models load; guider or
+    quantization change: load (or keep) that trio."""
+    fields = generate.settings.fields
+
+    def preset_changed(name):
+        view = studio.preset_view(name)
+        out = {models.note: preset_note(view), models.guider: gr.Dropdown(choices=view["guiders"], value=""),
+               generate.examples: gr.Dataset(samples=example_rows(view))}
+        out |= dict(zip(models.quant, (view["quantization"][r] for r in ("target", "guider", "base"))))
+        out |= {fields[key]: view["form"][key] for key in fields}
+        return out
+
+    def load_models(name, guider, q_target, q_guider, q_base):
+        try:
+            return {models.status: studio.load(name, quantization_of(q_target, q_guider, q_base), guider)}
+        except (PresetError, ValueError) as err:
+            gr.Warning(str(err))
+            return {models.status: f"⚠️ {err}\n\n{studio.status_line()}"}
+
+    loaders = [models.preset, models.guider, *models.quant]
+    models.preset.change(preset_changed, models.preset,
+                         [models.note, models.guider, *models.quant, *generate.settings.inputs, generate.examples],
+                         api_visibility="private").then(
+        load_models, loaders, models.status, api_visibility="private", concurrency_id="load", concurrency_limit=1)
+    for dropdown in (models.guider, *models.quant):
+        dropdown.input(load_models, loaders, models.status, api_visibility="private", concurrency_id="load",
+                       concurrency_limit=1)
+    generate.examples.click(lambda sample: sample[0] if sample else gr.skip(), generate.examples, generate.prompt,
+                            api_visibility="private")
+
+
+def run_outputs(generate, learn) -> list:
+    return [generate.baseline.text, generate.baseline.stats, generate.baseline.badge, generate.guided.text,
+            generate.guided.stats, generate.guided.badge, generate.heatmap, generate.chart,
+            generate.inspector.step, learn.worked, generate.export, generate.state]
+
+
+def run_panel(generate, learn, panel: dict) -> dict:
+    """The studio's panel dict -> {component: value}; heavy views only when the panel has them."""
+    out = {}
+    for stream in ("baseline", "guided"):
+        column = getattr(generate, stream)
+        out |= {column.text: panel[f"{stream}_text"], column.stats: panel[f"{stream}_stats"],
+                column.badge: panel[f"{stream}_badge"]}
+    if "heatmap" in panel:
+        out |= {generate.heatmap: panel["heatmap"], generate.chart: panel["chart"]}
+    if "record" in panel:
+        out |= {generate.inspector.step: gr.Slider(maximum=max(panel["steps"], 1), value=panel["focus"]),
+                learn.worked: panel["worked"], generate.export: panel["export"],
+                generate.state: {"record": panel["record"], "records": panel["records"]}}
+    return out
+
+
+def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> None:
+    """Run (button or Enter) streams both columns and the views; Stop stops this visitor's run;
+    the step slider drives the token inspector. (Handlers are named *_clicked so Gradio's
+    default api names never take the named endpoints' names.)"""
+    inspector = generate.inspector
+    inspector_outputs = [inspector.summary, inspector.target, inspector.pushed, inspector.guided]
+
+    @gpu
+    def run_clicked(name, guider, q_target, q_guider, q_base, prompt, alpha, schedule, schedule_n, temperature,
+                    top_p, max_new_tokens, seed, request: gr.Request):
+        form = {"alpha": alpha, "schedule": schedule, "schedule_n": schedule_n, "temperature": temperature,
+                "top_p": top_p, "max_new_tokens": max_new_tokens, "seed": seed}  # the order of settings.inputs
+        try:
+            for panel in studio.generate_panels(session_of(request, "ui"), name,
+                                                quantization_of(q_target, q_guider, q_base), prompt, form,
+                                                guider=guider):
+                yield run_panel(generate, learn, panel)
+        except USER_ERRORS as err:
+            raise user_error(err) from None
+
+    def stop_clicked(request: gr.Request):
+        if not studio.stop(session_of(request, "ui")):
+            gr.Info("Nothing is running.")
+
+    def inspect(state, step):
+        view = studio.inspect((state or {}).get("records", []), step)
+        return {inspector.summary: view["summary"], inspector.target: view["target"],
+                inspector.pushed: view["pushed"], inspector.guided: view["guided"]}
+
+    inputs = [models.preset, models.guider, *models.quant, generate.prompt, *generate.settings.inputs]
+    for trigger in (generate.run.click, generate.prompt.submit):
+        trigger(run_clicked, inputs, run_outputs(generate, learn), api_visibility="private", concurrency_id="generate",
+                concurrency_limit=concurrency, show_progress="minimal").then(
+            studio.status_line, None, models.status, api_visibility="private").then(
+            inspect, [generate.state, inspector.step], inspector_outputs, api_visibility="private")
+    generate.stop.click(stop_clicked, None, None, api_visibility="private", concurrency_limit=None, queue=False)
+    inspector.step.change(inspect, [generate.state, inspector.step], inspector_outputs, api_visibility="private",
+                          trigger_mode="always_last")
+
+
+def wire_evaluate(studio: Studio, models, evaluation) -> None:
+    """Evaluate: held-out pass@1 with a progress bar, then the table, bars and alpha sweep."""
+    @gpu
+    def evaluate_clicked(name, q_target, q_guider, q_base, n, alphas, progress=gr.Progress()):
+        def report(done, total):
+            progress((done, total), desc="decoding held-out problems", unit="problems")
+
+        try:
+            result = studio.evaluate(name, n, alphas, quantization_of(q_target, q_guider, q_base), report)
+        except (PresetError, ValueError) as err:
+            raise user_error(err) from None
+        view = studio.evaluation_panels(result)
+        return {evaluation.summary: view["summary"], evaluation.table: view["rows"], evaluation.bars: view["bars"],
+                evaluation.sweep: view["sweep"], evaluation.raw: result}
+
+    outputs = [evaluation.summary, evaluation.table, evaluation.bars, evaluation.sweep, evaluation.raw]
+    evaluation.button.click(evaluate_clicked, [models.preset, *models.quant, evaluation.n, evaluation.alphas], outputs,
+                            api_visibility="private", concurrency_id="evaluate", concurrency_limit=1).then(
+        studio.status_line, None, models.status, api_visibility="private")  # it loads the preset's own guider

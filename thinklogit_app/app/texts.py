@@ -1,0 +1,31 @@
+"""The app's fixed texts: the intro, the How-it-works explainer, the heatmap legend, the CSS."""
+from __future__ import annotations
+
+from .views import PAPER
+
+INTRO = f"""# ThinkLogit Studio
+A large **target** model, steered token by token at decoding time by a small **guider**
+minus its **base**: `guided = target + α · (guider − base)`, on raw logits, with no training of
+the target. Watch the target alone and the guided target write side by side, and see where —
+and how hard — the guider steers. Paper: [Logit Arithmetic Elicits Long Reasoning Capabilities
+Without Training (arXiv 2507.12759)]({PAPER})."""
+
+HOW_IT_WORKS = f"""### How it works
+At every step all three models read the same text and give one logit per vocabulary entry. ThinkLogit adds
+the **difference** the reasoning fine-tune made to the small model onto the large model's logits:
+
+$$\\ell_{{\\text{{guided}}}} = \\ell_{{\\text{{target}}}} + \\alpha\\,\\big(\\ell_{{\\text{{guider}}}} - \\ell_{{\\text{{base}}}}\\big)$$
+
+Temperature and top-p are applied after the sum. `α = 0` is the target alone; the paper uses `α = 1` after a
+100-token warm-up (α = 0 first). The heatmap colours each guided token by `α·(guider − base)` on that token
+(red: pushed up, purple: pushed down); tokens marked ▴ are where the guided pick differs from the target's.
+Paper: [arXiv 2507.12759]({PAPER}) · authors' code: github.com/yunx-z/think-logit."""
+
+LEGEND = ("Colour = α·(guider − base) on each chosen token, scaled to the run's 95th percentile "
+          "(red: pushed up · purple: pushed down); ▴ = steered: the guided pick differs from the target's "
+          "own top pick (red triangles in the chart). Hover a bar for that step's top-5 tables.")
+
+CSS = """
+#baseline-text textarea, #guided-text textarea { font-family: var(--font-mono); font-size: 13px; }
+#heatmap .textfield { font-family: var(--font-mono); font-size: 13px; line-height: 1.9; }
+"""
