@@ -15,6 +15,7 @@ from thinklogit_app.models.manager import ModelManager
 from thinklogit_app.models.presets import Preset, PresetError
 from thinklogit_app.app.handlers import Studio
 from thinklogit_app.core.trace import StepTrace
+from thinklogit_app.evaluation.record import read_run
 
 PROMPT = "Q:12+34\n"
 GREEDY = {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "top_p": 1.0, "max_new_tokens": 24}
@@ -248,11 +249,18 @@ def test_streamed_panels_end_with_the_engines_result_and_export_round_trips(stud
     assert record["guided"]["stop_reason"] == engine["guided"].stop_reason
     assert record["reference"] == "46" and "46" in final["guided_badge"]
 
-    exported = (tmp_path / "runs").glob("*.json")
-    loaded, records = analysis.load_run(next(exported).read_text())
+    exported = next((tmp_path / "runs").glob("*.json")).read_text()
+    loaded, records = read_run(exported)
     assert loaded == record
     assert records == engine["guided"].records  # every number of every step survives the round trip
     assert records == final["records"]
+
+    replay = studio.replay(exported)  # a replay shows exactly the live run's final view
+    for key, value in final.items():
+        if key == "chart":
+            assert replay[key].to_dict() == value.to_dict()
+        elif key != "export":
+            assert replay[key] == value, key
 
 
 def test_stop_stops_the_generation_thread_and_run_again_works(studio):

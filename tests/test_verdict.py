@@ -9,6 +9,7 @@ from conftest import make_trio
 from thinklogit_app.app import views
 from thinklogit_app.core.engine import DecodeSettings, run_to_end
 from thinklogit_app.evaluation.cost import model_bytes, run_cost
+from thinklogit_app.evaluation.record import run_record
 from thinklogit_app.evaluation.evaluate import DEFAULT_ALPHAS, EvalItem, evaluate, wilson_interval
 
 ENDLESS = dict(alpha=1.0, schedule="constant", temperature=0.0, max_new_tokens=16, repeat_limit=0)
@@ -113,7 +114,7 @@ def test_run_verdict_card_shows_answers_and_the_cost_from_the_record():
     trio = make_trio(eos_reachable=False)
     settings = DecodeSettings(**ENDLESS)
     streams = run_to_end(trio, "Q:12+34\n", settings)
-    record = views.run_record("tiny", settings, streams["baseline"].to_dict(), streams["guided"].to_dict(), "46",
+    record = run_record("Q:12+34\n", "tiny", settings, streams["baseline"].to_dict(), streams["guided"].to_dict(), "46",
                               memory=model_bytes(trio))
     card = views.run_verdict(record)
     cost = record["cost"]

@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from .. import validation
 from ..evaluation.cost import model_bytes
+from ..evaluation.record import examples_of, read_run, reference_for, run_record
 from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError
@@ -37,7 +38,7 @@ class Studio:
         """Everything the form shows for a preset: defaults, quantization, examples, whether it loads."""
         preset = self.manager.preset(name)
         ok, why = can_load(preset)
-        examples = _safe_examples(preset)
+        examples = examples_of(preset)
         return {
             "name": preset.name, "description": preset.description, "loadable": ok, "why": why,
             "quantization": self.manager.quantization(preset),
@@ -62,7 +63,7 @@ class Studio:
         chosen = self.manager.preset(preset)
         settings = validation.settings_from_form(**form, extra=chosen.defaults)
         trio = self.manager.get(preset, quantization, guider)
-        reference = views.reference_for(prompt, _safe_examples(chosen), chosen.task)
+        reference = reference_for(prompt, examples_of(chosen), chosen.task)
         run = Run(trio, prompt, settings)
         self.runs.start(session or "anonymous", run)
         return run, reference
@@ -102,16 +103,33 @@ class Studio:
             out["heatmap"] = views.heatmap(records)
             out["chart"] = plots.token_chart(views.chart_series(records))
         if snap.done:
-            record = views.run_record(_preset_of(run), run.settings, base.to_dict(), guided.to_dict(), reference,
-                                      _guider_of(run), model_bytes(run.trio))
-            out["record"] = record
-            out["records"] = records
-            out["worked"] = views.worked_example(records)
-            out["steps"] = max(len(records) - 1, 0)
-            focus = views.example_step(records)
-            out["focus"] = records.index(focus) if focus is not None else 0
-            out["export"] = str(self.export(record))
+            out |= self.finished_panels(self.record_of(run, base.to_dict(), guided.to_dict(), reference), records)
         return out
+
+    def finished_panels(self, record: dict, records: list) -> dict:
+        """What a finished run adds to the view: the record, its inspector, worked example and download."""
+        focus = views.example_step(records)
+        return {"record": record, "records": records, "worked": views.worked_example(records),
+                "steps": max(len(records) - 1, 0), "focus": records.index(focus) if focus is not None else 0,
+                "export": str(self.export(record))}
+
+    @staticmethod
+    def record_of(run: Run, baseline: dict, guided: dict, reference: str | None) -> dict:
+        return run_record(run.prompt, _preset_of(run), run.settings, baseline, guided, reference, _guider_of(run),
+                          model_bytes(run.trio))
+
+    def replay(self, data: str | bytes) -> dict:
+        """An exported run (the app's Download or `generate --json`) as the final view of a live
+        run: both streams, badges, heatmap, chart, inspector, worked example. No model is loaded."""
+        record, records = read_run(data)
+        reference = record.get("reference")
+        out = {"done": True, "heatmap": views.heatmap(records), "chart": plots.token_chart(views.chart_series(records))}
+        for name in ("baseline", "guided"):
+            stream = record[name]
+            out[f"{name}_text"] = stream["text"]
+            out[f"{name}_stats"] = views.stream_stats(stream)
+            out[f"{name}_badge"] = views.answer_badge(stream["text"], reference, True)["markdown"]
+        return out | self.finished_panels(record, records)
 
     def generate_json(self, session: str, preset: str | None, prompt: str, settings: dict,
                       quantization: dict | None = None, every: float = TEXT_EVERY_S,
@@ -125,8 +143,7 @@ class Studio:
                 yield {"done": False, "step": snap.step, "baseline": snap.baseline.to_dict(False),
                        "guided": snap.guided.to_dict(False)}
             else:
-                record = views.run_record(_preset_of(run), run.settings, snap.baseline.to_dict(),
-                                          snap.guided.to_dict(), reference, _guider_of(run), model_bytes(run.trio))
+                record = self.record_of(run, snap.baseline.to_dict(), snap.guided.to_dict(), reference)
                 yield {"done": True, "step": snap.step} | record
 
     def api_form(self, preset: str | None, settings: dict) -> dict:
@@ -199,14 +216,6 @@ class Studio:
                 "sweep": plots.alpha_sweep_line(result["alpha_sweep"], alone), "summary": summary}
 
 
-def _safe_examples(preset) -> list[dict]:
-    """The preset's examples; none when its examples file is missing or broken."""
-    try:
-        return preset.load_examples()
-    except (OSError, ValueError):
-        return []
-
-
 def _eval_items(trio, preset, n: int):
     """The preset's held-out items and the token budget (as the `eval` command sets them)."""
     from ..evaluation.evaluate import held_out_items
@@ -219,7 +228,7 @@ def _eval_items(trio, preset, n: int):
 
         sums_config = config_of(trio.target)
         max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
-    return held_out_items(preset.task, n, _safe_examples(preset), sums_config), max_new_tokens
+    return held_out_items(preset.task, n, examples_of(preset), sums_config), max_new_tokens
 
 
 def _user_error(err: BaseException) -> BaseException:

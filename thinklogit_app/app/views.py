@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import math
 
-from ..core.engine import DecodeSettings
-from ..evaluation.cost import run_cost
 from ..evaluation.grading import extract_answer, is_correct
+from ..evaluation.record import reference_for  # noqa: F401  (the app's reference answers)
 from ..core.trace import StepTrace
 from .i18n import TRANSLATIONS, text
 
@@ -25,20 +24,6 @@ PAPER = "https://arxiv.org/abs/2507.12759"
 
 
 # ---- answers -------------------------------------------------------------------------
-
-def reference_for(prompt: str, examples: list[dict], task: str | None = None) -> str | None:
-    """The reference answer of a prompt: an example's, or computed for the tiny sums task."""
-    for example in examples or []:
-        if example.get("prompt") == prompt and example.get("answer") is not None:
-            return str(example["answer"])
-    if task == "sums":
-        from ..organism.task import parse_prompt, reference_answer
-
-        problem = parse_prompt(prompt)
-        if problem is not None:
-            return reference_answer(problem)
-    return None
-
 
 def answer_badge(text: str, reference: str | None, done: bool) -> dict:
     """{"answer", "correct", "markdown"}: the extracted answer and its verdict once the stream is done."""
@@ -187,29 +172,8 @@ def worked_example(records: list[StepTrace]) -> str:
 
 # ---- export --------------------------------------------------------------------------
 
-def run_record(preset: str, settings: DecodeSettings, baseline: dict, guided: dict, reference: str | None = None,
-               guider: str = "", memory: dict | None = None) -> dict:
-    """One run in the CLI's `generate --json` shape (with "guider" when a variant guided it,
-    and its `cost` block), plus the reference answer and badges."""
-    record = {"preset": preset, "settings": settings.to_dict(), "baseline": baseline, "guided": guided,
-              "cost": run_cost(baseline, guided, memory)}
-    if guider:
-        record["guider"] = guider
-    if reference is not None:
-        record["reference"] = reference
-        record["answers"] = {name: {k: v for k, v in answer_badge(s["text"], reference, True).items() if k != "markdown"}
-                             for name, s in (("baseline", baseline), ("guided", guided))}
-    return record
-
-
 def export_json(run: dict) -> str:
     return json.dumps(run, ensure_ascii=False, indent=1)
-
-
-def load_run(text: str) -> tuple[dict, list[StepTrace]]:
-    """An exported run -> (the dict, its guided trace as StepTrace records)."""
-    run = json.loads(text)
-    return run, [StepTrace.from_dict(r) for r in run["guided"]["trace"]]
 
 
 # ---- verdicts: how much better, and at what cost -------------------------------------

@@ -7,7 +7,8 @@ import sys
 from dataclasses import fields
 
 from ..core.engine import DecodeSettings, run_to_end
-from ..evaluation.cost import model_bytes, run_cost
+from ..evaluation.cost import model_bytes
+from ..evaluation.record import examples_of, reference_for, run_record
 from ..models.loading import load_trio
 from ..models.presets import get_preset
 from . import UsageError
@@ -55,12 +56,10 @@ def cmd_generate(args) -> int:
     trio = load_trio(preset, quantization_from(args), guider=args.guider)
     streams = run_to_end(trio, args.prompt, settings)
     if args.json:
-        baseline, guided = streams["baseline"].to_dict(), streams["guided"].to_dict()
-        out = {"preset": preset.name, "settings": settings.to_dict(), "baseline": baseline, "guided": guided,
-               "cost": run_cost(baseline, guided, model_bytes(trio))}
-        if args.guider:
-            out["guider"] = args.guider
-        json.dump(out, sys.stdout)
+        reference = reference_for(args.prompt, examples_of(preset), preset.task)
+        out = run_record(args.prompt, preset.name, settings, streams["baseline"].to_dict(), streams["guided"].to_dict(),
+                         reference, args.guider or "", model_bytes(trio))
+        json.dump(out, sys.stdout, ensure_ascii=False)
         print()
         return 0
     for title, stream in (("Target alone", streams["baseline"]), ("Target + ThinkLogit", streams["guided"])):
