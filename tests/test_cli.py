@@ -50,6 +50,9 @@ def test_generate_json_matches_the_engine(tiny_presets):
     assert out["guided"]["ids"] == expected["guided"].ids
     assert [r["token_id"] for r in out["guided"]["trace"]] == expected["guided"].ids
     assert out["guided"]["stop_reason"] in ("eos", "max_new_tokens", "repetition")
+    flipped = [r["step"] for r in out["guided"]["trace"] if r["token_id"] != r["target_pick_id"]]
+    assert [f["step"] for f in out["flips"]["flips"]] == flipped and out["flips"]["count"] == len(flipped)
+    assert out["flips"]["headline"].startswith(f"flipped {len(flipped)} of {len(out['guided']['ids'])} tokens")
 
 
 def test_generate_plain_prints_both_streams(tiny_presets):
@@ -57,6 +60,7 @@ def test_generate_plain_prints_both_streams(tiny_presets):
     result = cli("generate", "--prompt", "Q:12+34\n", env=env)
     assert result.returncode == 0, result.stderr
     assert "=== Target alone" in result.stdout and "=== Target + ThinkLogit" in result.stdout
+    assert "=== the guider flipped " in result.stdout
 
 
 def test_presets_json_lists_loadability(tiny_presets):

@@ -21,11 +21,14 @@ PROMPT = "Q:12+34\n"
 GREEDY = {"alpha": 1.0, "schedule": "constant", "temperature": 0.0, "top_p": 1.0, "max_new_tokens": 24}
 
 
-def fake_record(step, delta, steered=False, token="7", kl=0.1) -> StepTrace:
+def fake_record(step, delta, steered=False, token="7", kl=0.1, target_prob=0.2, guided_prob=0.5) -> StepTrace:
     top = [{"id": 5, "token": "1", "logit": 2.0, "prob": 0.6}, {"id": 6, "token": "2", "logit": 1.0, "prob": 0.2}]
-    return StepTrace(step=step, token_id=9, token=token, alpha=1.0, target_logit=1.0, target_prob=0.2, delta=delta,
-                     guided_logit=1.0 + delta, guided_prob=0.5, target_pick_id=5, target_pick="1",
-                     target_pick_delta=-1.0, steered=steered,
+    return StepTrace(step=step, token_id=9 if steered else 5, token=token, alpha=1.0, target_logit=1.0,
+                     target_prob=target_prob, guider_logit=0.5 + delta, base_logit=0.5, delta=delta,
+                     guided_logit=1.0 + delta, guided_prob=guided_prob, target_pick_id=5, target_pick="1",
+                     target_pick_logit=2.0, target_pick_prob=0.6, target_pick_guider_logit=0.0,
+                     target_pick_base_logit=1.0, target_pick_delta=-1.0, target_pick_guided_logit=1.0,
+                     target_pick_guided_prob=0.3, steered=steered,
                      kl=kl, target_top=top, delta_up=[{"id": 9, "token": token, "delta": 2.0}],
                      delta_down=[{"id": 5, "token": "1", "delta": -1.0}], guided_top=top[::-1])
 
@@ -46,33 +49,27 @@ def traced(endless_trio):
     return run_to_end(endless_trio, PROMPT, settings)["guided"].records
 
 
-# ---- heatmap colour scaling ----
+# ---- the heatmap: probability change on a fixed scale ----
 
-def test_colour_scale_is_the_95th_percentile_so_one_outlier_does_not_wash_out_the_rest():
-    deltas = [0.0] + [1.0] * 99 + [50.0]
-    assert analysis.colour_scale(deltas) == 1.0
-    assert analysis.colour_scale([0.0, 0.0]) == 1.0  # nothing steered: no division by zero
-    assert analysis.colour_scale([-4.0, 2.0]) == 4.0
-
-
-def test_heatmap_scores_are_signed_clipped_and_steered_tokens_marked():
-    records = [fake_record(0, 0.0), fake_record(1, 0.5), fake_record(2, -2.0, steered=True),
-               fake_record(3, 9.0, token="\n"), fake_record(4, 1.0, steered=True, token="\n")]
-    spans = analysis.heatmap(records, scale=1.0)
-    assert [score for _, score in spans] == [None, 0.5, -1.0, 1.0, 1.0]
+def test_heatmap_scores_are_the_prob_change_on_a_fixed_scale_and_flips_marked():
+    records = [fake_record(0, 0.0, guided_prob=0.2), fake_record(1, 0.5, guided_prob=0.7),
+               fake_record(2, -2.0, steered=True, target_prob=0.9, guided_prob=0.1),
+               fake_record(3, 9.0, token="\n", target_prob=0.0, guided_prob=1.0),
+               fake_record(4, 1.0, steered=True, token="\n", target_prob=0.25, guided_prob=0.5)]
+    spans = analysis.heatmap(records)
+    assert [score for _, score in spans] == [None, 0.5, -0.8, 1.0, 0.25]
     assert spans[0][0] == "7"
     assert spans[2][0] == "7▴"
     assert spans[3][0] == "↵\n"  # a newline token stays visible (and colourable)
     assert spans[4][0] == "↵▴\n"  # the mark stays on the token's line
 
 
-def test_heatmap_of_a_real_trace_follows_its_deltas(traced):
+def test_heatmap_of_a_real_trace_follows_its_probabilities(traced):
     spans = analysis.heatmap(traced)
-    scale = analysis.colour_scale([r.delta for r in traced])
     for (text, score), record in zip(spans, traced):
-        assert score == pytest.approx(max(-1, min(1, record.delta / scale)), abs=1e-4)
+        assert (score or 0.0) == pytest.approx(record.guided_prob - record.target_prob, abs=1e-4)
         assert text.replace(analysis.STEERED_MARK, "").replace(analysis.NEWLINE_MARK, "") == record.token
-        assert (analysis.STEERED_MARK in text) == record.steered
+        assert (analysis.STEERED_MARK in text) == (record.token_id != record.target_pick_id)
 
 
 # ---- the chart ----
@@ -82,16 +79,18 @@ def test_chart_data_equals_the_trace(traced):
     fig = plots.token_chart(analysis.chart_series(traced))
     bars, kl, marks = fig.data
     assert list(bars.x) == [r.step for r in traced]
-    assert list(bars.y) == [r.delta for r in traced]
+    assert list(bars.y) == [r.guided_prob - r.target_prob for r in traced]
+    assert list(fig.layout.yaxis.range) == [-1.05, 1.05]  # fixed: runs at different alphas compare
     assert list(kl.y) == [r.kl for r in traced]
     assert list(marks.x) == [r.step for r in traced if r.steered]
-    assert list(marks.y) == [r.delta for r in traced if r.steered]
+    assert list(marks.y) == [r.guided_prob - r.target_prob for r in traced if r.steered]
     for record, hover in zip(traced, bars.hovertext):
-        assert f"'{analysis.hover_token(record.token)}'" in hover and f"{record.delta:+.3f}" in hover
+        assert f"'{analysis.hover_token(record.token)}'" in hover and f"KL {record.kl:.3f}" in hover
         rows = hover.split("<br>")[2:]
         for row, t, g in zip(rows, record.target_top, record.guided_top, strict=True):
-            assert row == (f"'{analysis.hover_token(t['token'])}' {t['prob']:.2f} │ "
-                           f"'{analysis.hover_token(g['token'])}' {g['prob']:.2f}")
+            assert row == (f"'{analysis.hover_token(t['token'])}' {analysis.prob_text(t['prob'])} │ "
+                           f"'{analysis.hover_token(g['token'])}' {analysis.prob_text(g['prob'])}")
+    assert analysis.prob_text(0.000021) == "2.1e-05" and analysis.prob_text(0.42) == "0.42"  # never a row of 0.00
 
 
 def test_inspector_tables_are_the_steps_top5_numbers(traced):
@@ -108,19 +107,28 @@ def test_inspector_tables_are_the_steps_top5_numbers(traced):
 
 def test_worked_example_uses_the_runs_real_numbers(traced):
     text = analysis.worked_example(traced)
-    record = analysis.example_step(traced)
-    assert record.steered
-    assert f"{record.target_logit:.3f} + ({record.delta:+.3f}) = **{record.guided_logit:.3f}**" in text
-    assert record.target_logit + record.delta == pytest.approx(record.guided_logit, abs=1e-4)
-    assert f"{record.target_top[0]['logit']:.3f}" in text  # the target's own pick, with its logit
+    r = analysis.example_step(traced)
+    assert r.steered and r is next(x for x in traced if x.token_id != x.target_pick_id)
+    assert (f"target {r.target_logit:.3f} + {r.alpha:g} × (guider {r.guider_logit:.3f} − base {r.base_logit:.3f}) "
+            f"= **{r.guided_logit:.3f}**") in text
+    assert r.target_logit + r.alpha * (r.guider_logit - r.base_logit) == pytest.approx(r.guided_logit, abs=1e-4)
+    assert f"target {r.target_pick_logit:.3f} + {r.alpha:g} × (guider {r.target_pick_guider_logit:.3f}" in text
+    assert analysis.flip_headline(traced) in text
 
 
-def test_worked_example_shows_the_targets_own_pick_with_its_delta():
-    record = fake_record(0, 2.0, steered=True)
-    record.guided_top = [e for e in record.guided_top if e["id"] != record.target_pick_id]
-    text = analysis.worked_example([record])
-    assert "the target's own pick `1`: 2.000 + (-1.000) = **1.000**" in text
-    assert "chosen token `7`: 1.000 + (+2.000) = **3.000**" in text
+def test_worked_example_shows_the_targets_own_pick_term_by_term():
+    text = analysis.worked_example([fake_record(0, 2.0, steered=True)])
+    assert "the target's own pick `1`: target 2.000 + 1 × (guider 0.000 − base 1.000) = **1.000**" in text
+    assert "chosen token `7`: target 1.000 + 1 × (guider 2.500 − base 0.500) = **3.000**" in text
+
+
+def test_inspector_formula_rows_are_the_records_logits(traced):
+    r = next(x for x in traced if x.steered)
+    chosen, pick = Studio.inspect(traced, r.step)["formula"]
+    assert chosen[1:] == [repr(r.token)[1:-1]] + [round(v, 4) for v in (
+        r.target_logit, r.guider_logit, r.base_logit, r.delta, r.guided_logit, r.guided_prob)]
+    assert pick[1] == repr(r.target_pick)[1:-1] and pick[5] == round(r.target_pick_delta, 4)
+    assert len(Studio.inspect([fake_record(0, 1.0)], 0)["formula"]) == 1  # kept: only the chosen token
 
 
 # ---- answers ----

@@ -100,11 +100,16 @@ class Studio:
             "done": snap.done,
         }
         if heavy:
-            out["heatmap"] = views.heatmap(records)
-            out["chart"] = plots.token_chart(views.chart_series(records))
+            out |= self.steering_panels(records)
         if snap.done:
             out |= self.finished_panels(self.record_of(run, base.to_dict(), guided.to_dict(), reference), records)
         return out
+
+    @staticmethod
+    def steering_panels(records: list) -> dict:
+        """The heavy views of a trace: the flip headline, the heatmap and the chart."""
+        return {"headline": views.flip_headline(records), "heatmap": views.heatmap(records),
+                "chart": plots.token_chart(views.chart_series(records))}
 
     def finished_panels(self, record: dict, records: list) -> dict:
         """What a finished run adds to the view: the record, its inspector, worked example and download."""
@@ -123,7 +128,7 @@ class Studio:
         run: both streams, badges, heatmap, chart, inspector, worked example. No model is loaded."""
         record, records = read_run(data)
         reference = record.get("reference")
-        out = {"done": True, "heatmap": views.heatmap(records), "chart": plots.token_chart(views.chart_series(records))}
+        out = {"done": True} | self.steering_panels(records)
         for name in ("baseline", "guided"):
             stream = record[name]
             out[f"{name}_text"] = stream["text"]
@@ -181,7 +186,7 @@ class Studio:
     def inspect(records: list, step) -> dict:
         if not records:
             return {"summary": "_Run a prompt first: then pick a step to see its numbers._",
-                    "target": [], "pushed": [], "guided": []}
+                    "formula": [], "target": [], "pushed": [], "guided": []}
         index = max(0, min(int(step or 0), len(records) - 1))
         return {"summary": views.step_summary(records[index])} | views.top_tables(records[index])
 

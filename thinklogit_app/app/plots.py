@@ -23,12 +23,13 @@ def _themeless(fig: go.Figure) -> go.Figure:
 
 
 def token_chart(series: dict) -> go.Figure:
-    """Per guided token: delta on the chosen token (bars), KL(guided || target) (line, right
-    axis), steered tokens marked; hovering a token shows target top-5 vs guided top-5."""
+    """Per guided token: how much guidance changed the chosen token's probability (bars,
+    guided - target, on a fixed -1..1 axis so runs compare), KL(guided || target) (line,
+    right axis), flips marked; hovering a token shows target top-5 vs guided top-5."""
     steered = [i for i, s in enumerate(series["steered"]) if s]
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=series["step"], y=series["delta"], name="Δ on chosen token = α·(guider − base)",
+        x=series["step"], y=series["change"], name="prob change of the chosen token (guided − target)",
         marker_color=DELTA_COLOUR, hovertext=series["hover"], hoverinfo="text",
     ))
     fig.add_trace(go.Scatter(
@@ -36,15 +37,15 @@ def token_chart(series: dict) -> go.Figure:
         line={"color": KL_COLOUR, "width": 1.5}, yaxis="y2", hoverinfo="skip",
     ))
     fig.add_trace(go.Scatter(
-        x=[series["step"][i] for i in steered], y=[series["delta"][i] for i in steered],
-        name="steered (pick changed)", mode="markers",
-        marker={"color": STEER_COLOUR, "symbol": "triangle-up", "size": 9},
+        x=[series["step"][i] for i in steered], y=[series["change"][i] for i in steered],
+        name="flipped (chosen ≠ target's pick)", mode="markers",
+        marker={"color": STEER_COLOUR, "symbol": "triangle-up", "size": 12, "line": {"color": "black", "width": 1}},
         hovertext=[series["hover"][i] for i in steered], hoverinfo="text",
     ))
     fig.update_layout(
         height=320, margin={"l": 50, "r": 50, "t": 30, "b": 40}, bargap=0.05, hovermode="closest",
         xaxis={"title": "generated token (step)"},
-        yaxis={"title": "Δ logit", "zeroline": True},
+        yaxis={"title": "prob change", "zeroline": True, "range": [-1.05, 1.05]},
         yaxis2={"title": "KL (nats)", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
         legend={"orientation": "h", "y": -0.22, "x": 0},  # under the axis, clear of the toolbar on a phone
         hoverlabel={"font": {"family": "monospace", "size": 11}, "align": "left"},

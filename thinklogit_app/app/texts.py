@@ -17,13 +17,15 @@ the **difference** the reasoning fine-tune made to the small model onto the larg
 $$\\ell_{{\\text{{guided}}}} = \\ell_{{\\text{{target}}}} + \\alpha\\,\\big(\\ell_{{\\text{{guider}}}} - \\ell_{{\\text{{base}}}}\\big)$$
 
 Temperature and top-p are applied after the sum. `α = 0` is the target alone; the paper uses `α = 1` after a
-100-token warm-up (α = 0 first). The heatmap colours each guided token by `α·(guider − base)` on that token
-(red: pushed up, purple: pushed down); tokens marked ▴ are where the guided pick differs from the target's.
+100-token warm-up (α = 0 first). The heatmap colours each guided token by how much guidance changed its
+probability (guided − target, on a fixed −1…1 scale); tokens marked ▴ are flips: the token written differs
+from the target's own top pick.
 Paper: [arXiv 2507.12759]({PAPER}) · authors' code: github.com/yunx-z/think-logit."""
 
-LEGEND = ("Colour = α·(guider − base) on each chosen token, scaled to the run's 95th percentile "
-          "(red: pushed up · purple: pushed down); ▴ = steered: the guided pick differs from the target's "
-          "own top pick (red triangles in the chart). Hover a bar for that step's top-5 tables.")
+LEGEND = ("Colour = guided probability − target probability of each written token, on a fixed scale from −1 "
+          "(blue: guidance made it much less likely) through 0 (uncoloured) to +1 (red: much likelier), the same for "
+          "every run and every α. ▴ = flip: the token written differs from the target's own top pick (triangles "
+          "in the chart). Hover a bar for that step's top-5 tables.")
 
 CSS = """
 #baseline-text textarea, #guided-text textarea { font-family: var(--font-mono); font-size: 13px; }

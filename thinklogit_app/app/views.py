@@ -11,11 +11,10 @@ the heatmap colours tokens by it, the chart plots it with KL(guided || target).
 from __future__ import annotations
 
 import json
-import math
 
 from ..evaluation.grading import extract_answer, is_correct
 from ..evaluation.record import reference_for  # noqa: F401  (the app's reference answers)
-from ..core.trace import StepTrace
+from ..core.trace import StepTrace, flip_headline
 from .i18n import TRANSLATIONS, text
 
 NEWLINE_MARK = "\u21b5"  # ↵, so a newline token has a visible, colourable glyph
@@ -50,30 +49,27 @@ def stream_stats(stream: dict) -> str:
 
 # ---- the heatmap ---------------------------------------------------------------------
 
-def colour_scale(deltas: list[float]) -> float:
-    """The |delta| that maps to full colour: the 95th percentile of |delta| over the run,
-    so one outlier does not wash out every other token. 1.0 when nothing was steered."""
-    sizes = sorted(abs(d) for d in deltas if d)
-    if not sizes:
-        return 1.0
-    return sizes[min(len(sizes) - 1, math.ceil(0.95 * len(sizes)) - 1)]
+def prob_change(record: StepTrace) -> float:
+    """How much guidance changed the chosen token's probability: guided prob - target prob,
+    in [-1, 1] whatever the run, so runs at different alphas share one colour scale."""
+    return record.guided_prob - record.target_prob
 
 
 def display_token(token: str) -> str:
     return token.replace("\n", NEWLINE_MARK + "\n")
 
 
-def heatmap(records: list[StepTrace], scale: float | None = None) -> list[tuple[str, float | None]]:
-    """(text, score) pairs for gr.HighlightedText: score = delta / scale clipped to [-1, 1]
-    (red: the guider pushed the chosen token up, purple: down); steered tokens marked ▴."""
-    scale = scale or colour_scale([r.delta for r in records])
+def heatmap(records: list[StepTrace]) -> list[tuple[str, float | None]]:
+    """(text, score) pairs for gr.HighlightedText: score = guided prob - target prob of the
+    chosen token on the fixed scale [-1, 1] (red: guidance made it likelier, blue: less
+    likely); flipped tokens (chosen != the target's own pick) marked ▴."""
     spans = []
     for record in records:
         text = display_token(record.token)
         if record.steered:  # the mark goes before a trailing newline so it stays on the token's line
             text = text[:-1] + STEERED_MARK + "\n" if text.endswith("\n") else text + STEERED_MARK
-        score = max(-1.0, min(1.0, record.delta / scale)) if record.delta else None
-        spans.append((text, None if score is None else round(score, 4)))
+        score = round(prob_change(record), 4)
+        spans.append((text, score or None))
     return spans
 
 
@@ -84,13 +80,20 @@ def hover_token(token: str) -> str:
     return repr(token)[1:-1].replace("<", "&lt;") or "∅"
 
 
+def prob_text(p: float) -> str:
+    """A probability readable at any size: 0.42, 0.031, 2e-05 (never a row of 0.00)."""
+    return f"{p:.2f}" if p >= 0.1 else f"{p:.2g}"
+
+
 def hover_text(record: StepTrace, k: int = 5) -> str:
     """Step, token, then the target's top-k beside the guided top-k (probabilities)."""
-    head = (f"step {record.step} · <b>'{hover_token(record.token)}'</b> · Δ {record.delta:+.3f} · "
-            f"KL {record.kl:.3f}" + (" · <b>steered</b>" if record.steered else ""))
+    flip = f" · <b>flipped from '{hover_token(record.target_pick)}'</b>" if record.steered else ""
+    head = (f"step {record.step} · <b>'{hover_token(record.token)}'</b> · prob {prob_text(record.target_prob)} → "
+            f"{prob_text(record.guided_prob)} · KL {record.kl:.3f}{flip}")
     rows = ["target top-5 │ guided top-5"]
     for t, g in zip(record.target_top[:k], record.guided_top[:k]):
-        rows.append(f"'{hover_token(t['token'])}' {t['prob']:.2f} │ '{hover_token(g['token'])}' {g['prob']:.2f}")
+        rows.append(f"'{hover_token(t['token'])}' {prob_text(t['prob'])} │ "
+                    f"'{hover_token(g['token'])}' {prob_text(g['prob'])}")
     return "<br>".join([head] + rows)
 
 
@@ -98,6 +101,7 @@ def chart_series(records: list[StepTrace]) -> dict:
     """The chart's data, one entry per guided token, straight from the trace."""
     return {
         "step": [r.step for r in records],
+        "change": [prob_change(r) for r in records],
         "delta": [r.delta for r in records],
         "kl": [r.kl for r in records],
         "alpha": [r.alpha for r in records],
@@ -107,35 +111,67 @@ def chart_series(records: list[StepTrace]) -> dict:
     }
 
 
-# ---- one token, three tables ---------------------------------------------------------
+# ---- one token: the formula and three tables -------------------------------------------
+
+def _shown(token: str) -> str:
+    return repr(token)[1:-1]
+
 
 def top_tables(record: StepTrace) -> dict:
-    """The teaching view of one step: what the target wanted, what the guider pair pushed
-    up and down (alpha * (guider - base)), and what the guided distribution picked."""
-    def shown(token):
-        return repr(token)[1:-1]
-
-    target = [[shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4)] for e in record.target_top]
-    pushed = [[shown(u["token"]), round(u["delta"], 4), shown(d["token"]), round(d["delta"], 4)]
+    """The teaching view of one step: the formula on the chosen token and the target's pick,
+    what the target wanted, what the guider pair pushed up and down (alpha * (guider - base);
+    special tokens no model writes left out) and what the guided distribution picked."""
+    target = [[_shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4)] for e in record.target_top]
+    pushed = [[_shown(u["token"]), round(u["delta"], 4), _shown(d["token"]), round(d["delta"], 4)]
               for u, d in zip(record.delta_up, record.delta_down)]
-    guided = [[shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4),
+    guided = [[_shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4),
                "◀ picked" if e["id"] == record.token_id else ""] for e in record.guided_top]
-    return {"target": target, "pushed": pushed, "guided": guided}
+    return {"formula": formula_rows(record), "target": target, "pushed": pushed, "guided": guided}
+
+
+def formula_rows(record: StepTrace) -> list[list]:
+    """guided = target + α·(guider − base), term by term, for the chosen token and (when the
+    guider flipped it) the target's own pick."""
+    def row(role, token, target, guider, base, delta, guided, prob):
+        return [role, _shown(token), round(target, 4), round(guider, 4), round(base, 4), round(delta, 4),
+                round(guided, 4), round(prob, 4)]
+
+    rows = [row("chosen", record.token, record.target_logit, record.guider_logit, record.base_logit, record.delta,
+                record.guided_logit, record.guided_prob)]
+    if record.steered:
+        rows.append(row("target's pick", record.target_pick, record.target_pick_logit, record.target_pick_guider_logit,
+                        record.target_pick_base_logit, record.target_pick_delta, record.target_pick_guided_logit,
+                        record.target_pick_guided_prob))
+    return rows
 
 
 TABLE_HEADERS = {
+    "formula": ["", "token", "target logit", "guider logit", "base logit", "α·(guider − base)", "guided logit",
+                "guided prob"],
     "target": ["token", "target logit", "target prob"],
     "pushed": ["pushed up", "Δ up", "pushed down", "Δ down"],
     "guided": ["token", "guided logit", "guided prob", ""],
 }
 
+# One line in words per number on screen (tooltips, the "reading this chart" note).
+MEANINGS = {
+    "target logit": "the large model's raw score for this token (higher = likelier), before any steering",
+    "guider logit": "the small reasoning model's raw score for this token",
+    "base logit": "the same small model before its reasoning fine-tune: its raw score for this token",
+    "α·(guider − base)": "what the reasoning fine-tune changed about this token, times α: added to the target's score",
+    "guided logit": "target logit + α·(guider − base): the score the guided stream samples from",
+    "prob change": "guided probability − target probability of the chosen token: how much guidance made it likelier",
+    "KL": "KL(guided ‖ target) in nats: how far guidance moved the whole next-token distribution (0 = not at all)",
+    "flip": "the chosen token differs from the target's own top pick: the guider changed what was written",
+}
+
 
 def step_summary(record: StepTrace) -> str:
-    verdict = (f"the guider **changed the pick** from `{_md(record.target_pick)}`" if record.steered
-               else "the guider **kept** the target's pick")
-    return (f"Step **{record.step}** (alpha {record.alpha:g}): picked `{_md(record.token)}` — target prob "
-            f"{record.target_prob:.3f} → guided prob {record.guided_prob:.3f}, Δ on it {record.delta:+.3f}, "
-            f"KL(guided‖target) {record.kl:.3f}; {verdict}.")
+    verdict = (f"the guider **flipped** the target's own pick `{_md(record.target_pick)}`" if record.steered
+               else "the target's own pick, **kept**")
+    return (f"Step **{record.step}** (α {record.alpha:g}): wrote `{_md(record.token)}` — {verdict}; its probability "
+            f"{record.target_prob:.3f} (target) → {record.guided_prob:.3f} (guided), "
+            f"KL(guided‖target) {record.kl:.3f}.")
 
 
 def _md(token: str) -> str:
@@ -143,30 +179,37 @@ def _md(token: str) -> str:
 
 
 def example_step(records: list[StepTrace]) -> StepTrace | None:
-    """The step a worked example is built from: the first steered one, else the largest |delta|."""
+    """The step a worked example is built from: the first flip, else the largest probability change."""
     if not records:
         return None
-    return next((r for r in records if r.steered), None) or max(records, key=lambda r: abs(r.delta))
+    return next((r for r in records if r.steered), None) or max(records, key=lambda r: abs(prob_change(r)))
+
+
+def _sum_line(label: str, token: str, alpha: float, target: float, guider: float, base: float, guided: float,
+              before: float, after: float) -> str:
+    return (f"- {label} `{_md(token)}`: target {target:.3f} + {alpha:g} × (guider {guider:.3f} − base {base:.3f}) "
+            f"= **{guided:.3f}** (prob {before:.3f} → {after:.3f})")
 
 
 def worked_example(records: list[StepTrace]) -> str:
-    """The formula applied by hand to one step of the current run, with its real numbers."""
-    record = example_step(records)
-    if record is None:
+    """The formula applied by hand to one step of the current run, with its real target,
+    guider and base logits."""
+    r = example_step(records)
+    if r is None:
         return "_Run a prompt: a worked example from its numbers appears here._"
-    pick, chosen = record.target_top[0], record
-    lines = [f"From this run, step **{record.step}**, alpha = **{record.alpha:g}**:", ""]
-    lines.append(f"- chosen token `{_md(chosen.token)}`: {chosen.target_logit:.3f} + "
-                 f"({chosen.delta:+.3f}) = **{chosen.guided_logit:.3f}** "
-                 f"(prob {chosen.target_prob:.3f} → {chosen.guided_prob:.3f})")
-    if record.steered:
-        pick_guided = pick["logit"] + record.target_pick_delta
-        lines.append(f"- the target's own pick `{_md(pick['token'])}`: {pick['logit']:.3f} + "
-                     f"({record.target_pick_delta:+.3f}) = **{pick_guided:.3f}**")
-        lines += ["", f"The guider pair moved `{_md(chosen.token)}` above `{_md(pick['token'])}`: "
-                      "ThinkLogit wrote a different token than the target alone would have."]
+    lines = [f"From this run, step **{r.step}**, α = **{r.alpha:g}**:", "",
+             _sum_line("chosen token", r.token, r.alpha, r.target_logit, r.guider_logit, r.base_logit,
+                       r.guided_logit, r.target_prob, r.guided_prob)]
+    if r.steered:
+        lines.append(_sum_line("the target's own pick", r.target_pick, r.alpha, r.target_pick_logit,
+                               r.target_pick_guider_logit, r.target_pick_base_logit, r.target_pick_guided_logit,
+                               r.target_pick_prob, r.target_pick_guided_prob))
+        lines += ["", f"The guider pair moved `{_md(r.token)}` above `{_md(r.target_pick)}`: ThinkLogit wrote a "
+                      "different token than the target's own top pick. "
+                      f"In the whole run: {flip_headline(records)}."]
     else:
-        lines += ["", "No token was steered in this run; this is the step the guider pushed hardest."]
+        lines += ["", "The guider flipped no token in this run; this is the step where guidance changed the chosen "
+                      "token's probability most."]
     return "\n".join(lines)
 
 

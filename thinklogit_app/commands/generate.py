@@ -9,6 +9,7 @@ from dataclasses import fields
 from ..core.engine import DecodeSettings, run_to_end
 from ..evaluation.cost import model_bytes
 from ..evaluation.record import examples_of, reference_for, run_record
+from ..core.trace import flip_headline
 from ..models.loading import load_trio
 from ..models.presets import get_preset
 from . import UsageError
@@ -66,8 +67,7 @@ def cmd_generate(args) -> int:
         print(f"=== {title} ({len(stream.ids)} tokens, {stream.tokens_per_second:.0f} tok/s, "
               f"stop: {stream.stop_reason}) ===")
         print(stream.text)
-    steered = sum(r.steered for r in streams["guided"].records)
-    print(f"=== guider changed the target's pick at {steered} of {len(streams['guided'].ids)} tokens ===")
+    print(f"=== the guider {flip_headline(streams['guided'].records)} ===")
     return 0
 
 

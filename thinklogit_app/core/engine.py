@@ -19,7 +19,7 @@ from transformers import DynamicCache
 
 from .arithmetic import AlphaSchedule, common_vocab
 from .sampling import choose_next, make_warpers, validate_sampling
-from .trace import BaselineToken, StepTrace, TokenTexts, trace_numbers, unpack_trace
+from .trace import BaselineToken, StepTrace, TokenTexts, hidden_ids, trace_numbers, unpack_trace
 
 STREAMS = ("baseline", "guided")
 STOP_REASONS = ("eos", "max_new_tokens", "repetition", "cancelled")
@@ -273,7 +273,9 @@ def decode(
                         record = BaselineToken(step, int(token), texts[int(token)], prob)
                 else:
                     g_logits, b_logits = (x.to(target_device) for x in side_logits)
-                    width = width or common_vocab(t_row.shape[-1], g_logits.shape[-1], b_logits.shape[-1])
+                    if width is None:
+                        width = common_vocab(t_row.shape[-1], g_logits.shape[-1], b_logits.shape[-1])
+                        hidden = hidden_ids(trio.tokenizer, width, trio.eos_ids, target_device)
                     alpha = schedule.at(step)
                     guided_logits = t_row.clone()
                     delta = alpha * (g_logits[:, :width] - b_logits[:, :width])
@@ -281,7 +283,8 @@ def decode(
                     token = choose_next(guided_logits, settings.temperature, warpers, prompt_ids, generators[name])
                     record = None
                     if settings.trace:
-                        numbers = trace_numbers(t_row[0], delta[0], guided_logits[0], token[0], settings.top_k)
+                        numbers = trace_numbers(t_row[0], g_logits[0, :width], b_logits[0, :width], delta[0],
+                                                guided_logits[0], token[0], settings.top_k, hidden)
                         record = unpack_trace(step, alpha, numbers.tolist(), texts)
                 token_id = int(token)
                 st = state[name]

@@ -12,7 +12,7 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
-from ..core.trace import StepTrace
+from ..core.trace import StepTrace, flip_summary
 from .cost import run_cost
 from .grading import extract_answer, is_correct
 
@@ -50,12 +50,14 @@ def graded(text: str, reference: str) -> dict:
 
 def run_record(prompt: str, preset: str, settings, baseline: dict, guided: dict, reference: str | None = None,
                guider: str = "", memory: dict | None = None) -> dict:
-    """One finished run in the `generate --json` shape, with its cost block, the guider
-    when a variant steered it, and the reference answer and grades when one is known."""
+    """One finished run in the `generate --json` shape, with its cost block, its flips
+    (core.trace.flip_summary: where the guider changed the target's own top pick), the
+    guider when a variant steered it, and the reference answer and grades when one is known."""
     record = {"preset": preset, "prompt": prompt, "settings": settings.to_dict(), "baseline": baseline,
               "guided": guided, "cost": run_cost(baseline, guided, memory)}
     if guider:
         record["guider"] = guider
+    record["flips"] = flip_summary([_step(entry, i) for i, entry in enumerate(guided.get("trace", []))])
     if reference is not None:
         record["reference"] = reference
         record["answers"] = {name: graded(s["text"], reference) for name, s in (("baseline", baseline), ("guided", guided))}
