@@ -10,4 +10,4 @@ from thinklogit_app.app.ui import build_app  # noqa: E402
 demo = build_app()
 
 if __name__ == "__main__":
-    demo.launch(css=CSS)
+    demo.launch(css=CSS, show_error=True)  # a request gradio itself refuses (e.g. too few values) says why

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -76,8 +77,16 @@ def test_presets_json_lists_loadability(tiny_presets):
     (["generate"], "required: --prompt"),
     (["generate", "--prompt", "x", "--alpha", "abc"], "invalid float value"),
     (["generate", "--prompt", "x", "--preset", "nope"], "unknown preset 'nope'"),
-    (["generate", "--prompt", "x", "--top-p", "2"], "top-p must be in (0, 1]"),
-    (["generate", "--prompt", "x", "--schedule", "cosine"], "unknown schedule"),
+    (["generate", "--prompt", "x", "--top-p", "2"], "top-p must be above 0 and at most 1, got 2"),
+    (["generate", "--prompt", "x", "--schedule", "cosine"], "schedule must be one of constant, warm-up, ramp"),
+    (["generate", "--prompt", "x", "--alpha", "-1"], "alpha must be between 0 and 3, got -1"),
+    (["generate", "--prompt", "x", "--seed", "-1"], "seed must be between 0 and 4294967295, got -1"),
+    (["generate", "--prompt", "x", "--seed", str(10**30)], "seed must be between 0 and 4294967295, got a 31-digit"),
+    (["generate", "--prompt", "x", "--max-new-tokens", "9000"], "max new tokens must be between 1 and 8192"),
+    (["generate", "--prompt", "x", "--guider", "/etc"], "'/etc' is a folder without a model in it"),
+    (["generate", "--prompt", "x", "--quantize", "target=2bit"], "quantization of the target must be one of"),
+    (["eval", "--alphas", "0.5,-1"], "each alpha of the sweep must be between 0 and 3, got -1"),
+    (["eval", "--n", "0"], "number of problems must be between 1 and 1000000, got 0"),
     (["generate", "--prompt", "  "], "the prompt is empty"),
     (["generate", "--prompt", "x", "--quantize", "target"], "--quantize wants ROLE=MODE"),
     (["frobnicate"], "invalid choice"),
@@ -91,6 +100,32 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(tiny_presets, args, message,
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("args, settings", [
+    (["--alpha", "-1"], {"alpha": -1}), (["--seed", "-1"], {"seed": -1}), (["--top-p", "0"], {"top_p": 0}),
+    (["--temperature", "nan"], {"temperature": float("nan")}), (["--schedule", "warmup:0"], {"schedule": "warmup:0"}),
+])
+def test_the_cli_and_the_app_refuse_alike(tiny_presets, args, settings, capsys, monkeypatch):
+    from thinklogit_app import validation
+    from thinklogit_app.cli import main
+
+    monkeypatch.setenv("THINKLOGIT_PRESETS", tiny_presets[0]["THINKLOGIT_PRESETS"])
+    with pytest.raises(ValueError) as refused:
+        validation.settings_from({}, settings)  # what /generate answers
+    assert main(["generate", "--prompt", "x", *args]) == 2
+    assert capsys.readouterr().err == f"error: {refused.value}\n"
+
+
+def test_an_unreachable_hub_guider_fails_in_one_line_at_once(tiny_presets):
+    env, _ = tiny_presets
+    started = time.perf_counter()
+    result = cli("generate", "--prompt", "x", "--guider", "some-org/x", env=env | {"HF_HUB_OFFLINE": "1"})
+    seconds = time.perf_counter() - started
+    assert result.returncode == 2 and result.stderr.strip() == (
+        "error: 'some-org/x' is not a folder here nor in the Hugging Face cache, and the hub cannot be reached "
+        "from this machine: use a local model folder or a variant name of the preset"), result.stderr
+    print(f"\n[cli] unreachable hub guider refused in {seconds:.1f} s")
 
 
 def test_error_exit_code_from_a_real_process(tiny_presets):

@@ -21,7 +21,7 @@ from ..models.presets import ROLES, PresetError
 from . import plots, views
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
-EVAL_MAX_N = 500
+EVAL_MAX_N = validation.EVAL_MAX_N
 KEEP_EXPORTS = 32  # exported traces kept on disk (a long run's trace is megabytes)
 
 
@@ -60,13 +60,19 @@ class Studio:
               form: dict, guider: str | None = None) -> tuple[Run, str | None]:
         """Validate the inputs, get the models, start the run; (run, reference answer)."""
         prompt = validation.check_prompt(prompt)
-        chosen = self.manager.preset(preset)
-        settings = validation.settings_from_form(**form, extra=chosen.defaults)
-        trio = self.manager.get(preset, quantization, guider)
+        chosen, guider, quantization = self.request(preset, guider, quantization)
+        settings = validation.settings_from(chosen.defaults, form)
+        trio = self.manager.get(chosen.name, quantization, guider)
         reference = reference_for(prompt, examples_of(chosen), chosen.task)
         run = Run(trio, prompt, settings)
         self.runs.start(session or "anonymous", run)
         return run, reference
+
+    def request(self, preset, guider, quantization) -> tuple:
+        """A request's (Preset, guider choice, quantization) checked, before any model work."""
+        chosen = self.manager.preset(validation.check_text(preset, "preset") or None)
+        guider = self.manager.guider(chosen, validation.check_text(guider, "guider"))
+        return chosen, guider, validation.quantization(quantization)
 
     def stream(self, session: str, run: Run, every: float = TEXT_EVERY_S,
                heavy_every: float = HEAVY_EVERY_S) -> Iterator[tuple[Snapshot, bool]]:
@@ -141,8 +147,9 @@ class Studio:
                       guider: str | None = None) -> Iterator[dict]:
         """The API's view of a run: light dicts while it streams, then the full record
         (the CLI's `generate --json` shape with the guided trace) with "done": true."""
-        form = self.api_form(preset, settings)
-        run, reference = self.start(session, preset, quantization, prompt, form, guider)
+        if not isinstance(settings, dict):
+            raise ValueError("settings must be a dict of alpha, schedule, temperature, top_p, max_new_tokens, seed")
+        run, reference = self.start(session, preset, quantization, prompt, settings, guider)
         for snap, _ in self.stream(session, run, every, every):
             if not snap.done:
                 yield {"done": False, "step": snap.step, "baseline": snap.baseline.to_dict(False),
@@ -150,23 +157,6 @@ class Studio:
             else:
                 record = self.record_of(run, snap.baseline.to_dict(), snap.guided.to_dict(), reference)
                 yield {"done": True, "step": snap.step} | record
-
-    def api_form(self, preset: str | None, settings: dict) -> dict:
-        """API settings (None = the preset's default; schedule as 'warmup:100') -> form values."""
-        form = self.preset_view(preset)["form"]
-        for key, value in settings.items():
-            if value is None or value == "":
-                continue
-            if key == "schedule":
-                kind, _, count = str(value).partition(":")
-                form["schedule"] = {"warmup": "warm-up"}.get(kind.strip(), kind.strip())
-                if count:
-                    form["schedule_n"] = count
-            elif key in form:
-                form[key] = value
-            else:
-                raise ValueError(f"unknown setting {key!r}: use {', '.join(form)}")
-        return form
 
     def stop(self, session: str) -> bool:
         return self.runs.stop(session or "anonymous")
@@ -196,16 +186,15 @@ class Studio:
         """Held-out greedy pass@1 (evaluation.evaluate) for the preset: its JSON shape."""
         from ..evaluation.evaluate import evaluate
 
-        count = validation._whole(n, "number of problems")
-        if not 1 <= count <= EVAL_MAX_N:
-            raise ValueError(f"number of problems must be between 1 and {EVAL_MAX_N}, got {count}")
-        sweep = validation.parse_alphas(alphas)
-        trio = self.manager.get(preset, quantization)
-        chosen = self.manager.preset(preset)
-        items, max_new_tokens = _eval_items(trio, chosen, count)
+        chosen, _, quantization = self.request(preset, None, quantization)
         alpha = float((chosen.defaults or {}).get("alpha", 1.0))
+        variants = [v for v in chosen.variants if v.startswith("thinklogit-")]
+        others = 3 + len(variants) + (alpha not in validation.parse_alphas(alphas))  # models alone, variants, default
+        count, sweep = validation.check_evaluation(n, alphas, others)
+        trio = self.manager.get(chosen.name, quantization)
+        items, max_new_tokens = _eval_items(trio, chosen, count)
         result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=sweep, alpha=alpha,
-                          schedules=(), extra_guiders=self.manager.variant_guiders(preset, quantization),
+                          schedules=(), extra_guiders=self.manager.variant_guiders(chosen.name, quantization),
                           max_new_tokens=max_new_tokens,
                           preset=chosen.name, progress=progress)
         return result.to_json()

@@ -4,21 +4,12 @@ from __future__ import annotations
 import json
 import sys
 
+from .. import validation
 from ..core.arithmetic import AlphaSchedule
 from ..evaluation.evaluate import DEFAULT_ALPHAS
 from . import UsageError
 
 DEFAULT_SWEEP = ",".join(f"{a:g}" for a in DEFAULT_ALPHAS)
-
-
-def _parse_alphas(text: str) -> list[float]:
-    try:
-        alphas = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise ValueError(f"--alphas must be comma-separated numbers such as 0.5,1,1.5,2, got {text!r}") from None
-    if not alphas or any(a != a or abs(a) == float("inf") for a in alphas):
-        raise ValueError(f"--alphas must list at least one finite number, got {text!r}")
-    return alphas
 
 
 def register(subparsers) -> None:
@@ -39,11 +30,11 @@ def run_eval(args) -> int:
     from ..evaluation.evaluate import evaluate, held_out_items, variant_guiders
     from ..models.loading import load_trio
 
-    if args.n < 1:
-        raise UsageError(f"--n must be >= 1, got {args.n}")
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
-    alphas = _parse_alphas(args.alphas)
+    args.n, alphas = validation.check_evaluation(args.n, args.alphas, 0, max_work=None)  # the app's ranges, no cap
+    if args.alpha is not None:
+        validation.check_alpha(args.alpha)
     schedules = [s.strip() for s in args.schedules.split(",") if s.strip()]
     for spec in schedules:
         AlphaSchedule.parse(spec)

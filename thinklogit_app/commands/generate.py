@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
 
+from .. import validation
 from ..core.engine import DecodeSettings, run_to_end
 from ..evaluation.cost import model_bytes
 from ..evaluation.record import examples_of, reference_for, run_record
@@ -30,13 +30,9 @@ def add_decode_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args, preset) -> DecodeSettings:
-    """The preset's defaults, then any option given on the command line."""
-    names = {f.name for f in fields(DecodeSettings)}
-    values = {k: v for k, v in preset.defaults.items() if k in names}
-    values.update({k: getattr(args, k) for k in names if getattr(args, k, None) is not None})
-    settings = DecodeSettings(**values)
-    settings.validate()
-    return settings
+    """The preset's defaults, then any option given on the command line: the app's ranges
+    and messages (validation.settings_from)."""
+    return validation.settings_from(preset.defaults, {k: getattr(args, k, None) for k in validation.FORM_FIELDS})
 
 
 def quantization_from(args) -> dict:
@@ -46,12 +42,13 @@ def quantization_from(args) -> dict:
         if not sep or role not in ("target", "guider", "base"):
             raise UsageError(f"--quantize wants ROLE=MODE with ROLE target, guider or base; got {item!r}")
         modes[role] = mode
-    return modes
+    return validation.quantization(modes)
 
 
 def cmd_generate(args) -> int:
     if not args.prompt.strip():
         raise UsageError("the prompt is empty: pass --prompt with a question")
+    validation.check_prompt(args.prompt)
     preset = get_preset(args.preset)
     settings = settings_from(args, preset)
     trio = load_trio(preset, quantization_from(args), guider=args.guider)

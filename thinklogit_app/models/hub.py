@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import torch
 
-from .presets import Preset, loadable, missing_folders
+from .presets import Preset, PresetError, is_cached, loadable, local_path, missing_folders
 
 _HUB_CHECK: dict = {}
 
@@ -44,3 +44,23 @@ def can_load(preset: Preset) -> tuple[bool, str]:
     if hub_reachable():
         return True, "downloads from the Hugging Face Hub on first load"
     return ok, why
+
+
+def check_refs(refs) -> bool:
+    """Refuse, in a second and in one line, model references that cannot load: a folder
+    without a model, or a hub id that is neither cached nor downloadable because the hub
+    cannot be reached. True when loading must stay offline (cache only)."""
+    offline = None
+    for ref in refs:
+        local = local_path(ref)
+        if local is not None:
+            if local.is_dir() and not (local / "config.json").is_file():
+                raise PresetError(f"{ref!r} is a folder without a model in it (no config.json): "
+                                  "give a model folder, a hub id or a variant name of the preset")
+            continue
+        if offline is None:
+            offline = not hub_reachable()
+        if offline and not is_cached(ref):
+            raise PresetError(f"{ref!r} is not a folder here nor in the Hugging Face cache, and the hub cannot be "
+                              "reached from this machine: use a local model folder or a variant name of the preset")
+    return bool(offline)

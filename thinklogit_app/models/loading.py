@@ -10,6 +10,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
 from ..core.trio import Trio
+from .hub import check_refs
 from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, get_preset, guider_ref, require_folders
 
 
@@ -66,9 +67,10 @@ def swap_guider(trio: Trio, preset: Preset, guider: str | None, mode: str = "non
     only the guider loads, and its tokenizer is checked against the target's."""
     ref = guider_ref(preset, guider)
     require_folders([ref], "rebuild it (`python -m thinklogit_app dpo train` for the DPO guider)")
+    offline = check_refs([ref])
     path = preset.path_of(ref)
     device = (trio.info or {}).get("device") or device_kind()
-    model, tokenizer = load_model(path, mode, device), load_tokenizer(path)
+    model, tokenizer = load_model(path, mode, device, offline), load_tokenizer(path, offline)
     swapped = Trio.checked(trio.target, model, trio.base, trio.tokenizer, tokenizer, preset=trio.preset)
     info = dict(trio.info or {})
     info["models"] = dict(info.get("models") or {}) | {"guider": ref}
@@ -95,8 +97,9 @@ def load_trio(name: str | None = None, quantization: dict | None = None, guider:
         raise PresetError(f"preset {preset.name!r} needs a CUDA GPU; this machine has none: use the embedded preset")
     paths = {role: preset.path_of(ref) for role, ref in refs.items()}
     require_folders(refs.values())
-    tokenizers = {role: load_tokenizer(paths[role]) for role in ROLES}
-    models = {role: load_model(paths[role], modes[role], device) for role in ROLES}
+    offline = check_refs(refs.values())
+    tokenizers = {role: load_tokenizer(paths[role], offline) for role in ROLES}
+    models = {role: load_model(paths[role], modes[role], device, offline) for role in ROLES}
     trio = Trio.checked(models["target"], models["guider"], models["base"], tokenizers["target"],
                         tokenizers["guider"], tokenizers["base"], preset=preset)
     trio.info = {
