@@ -64,8 +64,9 @@ def test_missing_hub_model_fails_with_a_clear_message(monkeypatch):
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # no network wait in tests
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # and the hub probe knows it at once
     preset = Preset(name="ghost", target="nobody/not-a-model", guider="nobody/not-a-model", base="nobody/not-a-model")
-    with pytest.raises(PresetError, match="cannot load the tokenizer of 'nobody/not-a-model'"):
+    with pytest.raises(PresetError, match="'nobody/not-a-model' is not a folder here nor in the Hugging Face cache, and the hub cannot be reached"):
         load_trio(preset, device="cpu")
 
 
