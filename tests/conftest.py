@@ -54,6 +54,16 @@ def save_trio(trio: Trio, folder) -> None:
         trio.tokenizer.save_pretrained(folder / role)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_thread():
+    """Tiny models gain nothing from a second thread, and on a shared 2-core machine two
+    spinning OpenMP threads make each step many times slower; restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def trio() -> Trio:
     return make_trio()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-import torch
 from gradio_client import Client
 
 from app_server import serve, tiny_presets
@@ -30,10 +29,7 @@ def client(presets, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine_trio(presets):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the served app (see test_ui_logic.one_thread)
-    yield load_trio(get_preset("tiny-random", presets))
-    torch.set_num_threads(threads)
+    return load_trio(get_preset("tiny-random", presets))  # one torch thread, as the served app (conftest)
 
 
 def assert_same_run(served: dict, engine: dict) -> None:

@@ -15,7 +15,7 @@ from thinklogit_app.dpo.pairs import (PAIR_TYPES, PAPER_PAIR_TYPES, Pair, Proble
                                       sample_completions, training_problems, write_jsonl)
 from thinklogit_app.dpo.train import DPOSettings, preference_margins, save_guider, train_dpo
 from thinklogit_app.core.engine import DecodeSettings, run_to_end
-from thinklogit_app.models.presets import Preset, get_preset
+from thinklogit_app.models.presets import get_preset
 from thinklogit_app.models.loading import load_trio
 
 PROBLEM = Problem("Q:12+34+20\n", "66")

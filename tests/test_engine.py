@@ -171,8 +171,7 @@ def test_stop_reasons_max_tokens_repetition_eos(endless_trio):
     # a target that always says the same character stops after 10 identical tokens
     looping = make_trio()
     with torch.no_grad():
-        looping.target.lm_head.weight.zero_()
-        looping.target.lm_head.weight[7] = 0  # all logits 0 -> argmax picks id 0 every time
+        looping.target.lm_head.weight.zero_()  # all logits 0 -> argmax picks id 0 every time
     rep = run_to_end(looping, PROMPT, DecodeSettings(alpha=0.0, schedule="constant", temperature=0,
                                                      max_new_tokens=50, repeat_limit=10), streams=("baseline",))
     assert rep["baseline"].stop_reason == "repetition" and len(rep["baseline"].ids) == 10
@@ -180,7 +179,6 @@ def test_stop_reasons_max_tokens_repetition_eos(endless_trio):
     with torch.no_grad():
         eos_trio.target.lm_head.weight.zero_()
         eos_trio.target.model.norm.weight.zero_()
-        eos_trio.target.lm_head.bias = None
     eos = eos_trio.tokenizer.eos_token_id
     eos_trio.target.generation_config.eos_token_id = [eos, 0]  # id 0 wins every argmax tie
     ended = run_to_end(eos_trio, PROMPT, greedy(alpha=0.0, n=50), streams=("baseline",))

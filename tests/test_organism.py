@@ -24,15 +24,6 @@ ROLES = ("target", "base", "guider")
 SAMPLE = 120  # held-out problems decoded in the effect test
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models gain little from a second thread, and OpenMP threads that spin on a
-    busy 2-core machine can make each op many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def tokenizer():
@@ -41,7 +32,6 @@ def tokenizer():
 
 @pytest.fixture(scope="module")
 def models():
-    torch.set_num_threads(2)
     return {role: AutoModelForCausalLM.from_pretrained(MODELS / role).eval() for role in ROLES}
 
 

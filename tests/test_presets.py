@@ -52,10 +52,11 @@ def test_unknown_preset_and_quantization_are_refused_clearly(saved_preset):
 def test_hub_preset_not_cached_says_so():
     hub = [p for p in read_presets() if p.requires_gpu]
     assert hub, "the presets file lists real hub presets"
-    for preset in hub:
+    for preset in hub:  # on a GPU host with the models cached they load; otherwise the reason is given
         ok, why = loadable(preset)
-        assert not ok and ("GPU" in why or "cache" in why)
+        assert ok or ("GPU" in why or "cache" in why), why
     if not torch.cuda.is_available():
+        assert not any(loadable(preset)[0] for preset in hub)
         with pytest.raises(PresetError, match="needs a CUDA GPU"):
             load_trio(hub[0].name)
 

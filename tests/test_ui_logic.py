@@ -33,15 +33,6 @@ def fake_record(step, delta, steered=False, token="7", kl=0.1, target_prob=0.2, 
                      delta_down=[{"id": 5, "token": "1", "delta": -1.0}], guided_top=top[::-1])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models gain nothing from two threads, and on a shared 2-core machine two
-    spinning OpenMP threads make each step ~100x slower; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def traced(endless_trio):

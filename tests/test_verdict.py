@@ -3,7 +3,6 @@ the sweep (= the target alone), the cost block of a run, and the verdict cards b
 from __future__ import annotations
 
 import pytest
-import torch
 
 from conftest import make_trio
 from thinklogit_app.app import views
@@ -14,13 +13,6 @@ from thinklogit_app.evaluation.evaluate import DEFAULT_ALPHAS, EvalItem, evaluat
 
 ENDLESS = dict(alpha=1.0, schedule="constant", temperature=0.0, max_new_tokens=16, repeat_limit=0)
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from ..evaluation.cost import model_bytes
 from ..evaluation.record import examples_of, read_run, reference_for, run_record
 from ..models.hub import can_load
 from ..models.manager import ModelManager
-from ..models.presets import ROLES, PresetError
+from ..models.presets import ROLES, PresetError, evaluation_variants
 from . import plots, views
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
@@ -184,19 +184,16 @@ class Studio:
     def evaluate(self, preset: str | None, n, alphas: str, quantization: dict | None = None,
                  progress: Callable[[int, int], None] | None = None) -> dict:
         """Held-out greedy pass@1 (evaluation.evaluate) for the preset: its JSON shape."""
-        from ..evaluation.evaluate import evaluate
+        from ..evaluation.evaluate import evaluate_trio
 
         chosen, _, quantization = self.request(preset, None, quantization)
         alpha = float((chosen.defaults or {}).get("alpha", 1.0))
-        variants = [v for v in chosen.variants if v.startswith("thinklogit-")]
-        others = 3 + len(variants) + (alpha not in validation.parse_alphas(alphas))  # models alone, variants, default
+        others = 3 + len(evaluation_variants(chosen)) + (alpha not in validation.parse_alphas(alphas))  # alone, variants, default
         count, sweep = validation.check_evaluation(n, alphas, others)
         trio = self.manager.get(chosen.name, quantization)
-        items, max_new_tokens = _eval_items(trio, chosen, count)
-        result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=sweep, alpha=alpha,
-                          schedules=(), extra_guiders=self.manager.variant_guiders(chosen.name, quantization),
-                          max_new_tokens=max_new_tokens,
-                          preset=chosen.name, progress=progress)
+        result = evaluate_trio(trio, count, preset=chosen, alphas=sweep, examples=examples_of(chosen),
+                               extra_guiders=self.manager.variant_guiders(chosen.name, quantization),
+                               progress=progress)
         return result.to_json()
 
     @staticmethod
@@ -210,19 +207,6 @@ class Studio:
                 "sweep": plots.alpha_sweep_line(result["alpha_sweep"], alone), "summary": summary}
 
 
-def _eval_items(trio, preset, n: int):
-    """The preset's held-out items and the token budget (as the `eval` command sets them)."""
-    from ..evaluation.evaluate import held_out_items
-
-    max_new_tokens = int((preset.defaults or {}).get("max_new_tokens", 256))
-    sums_config = None
-    if preset.task == "sums":
-        from ..organism.task import config_of
-        from ..organism.train import max_new_tokens_for
-
-        sums_config = config_of(trio.target)
-        max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
-    return held_out_items(preset.task, n, examples_of(preset), sums_config), max_new_tokens
 
 
 def _user_error(err: BaseException) -> BaseException:

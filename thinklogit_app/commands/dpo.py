@@ -10,6 +10,9 @@ from ..models.presets import ROOT
 from . import UsageError
 
 from ..dpo.pairs import PAIR_TYPES, parse_pair_types
+from ..dpo.train import DPOSettings
+
+TRAIN = DPOSettings()  # the training defaults, shown and used by the options
 
 DEFAULT_PAIRS = "assets/dpo/pairs.jsonl.gz"
 DEFAULT_OUT = "assets/models/guider-dpo"
@@ -65,18 +68,19 @@ def register(subparsers) -> None:
                        help="cut each rejected trace after its first character (char: one token with a character "
                             "tokenizer) or line that differs from the chosen one (auto: char for the tiny sums "
                             "task's canonical traces, no for free-form reasoning)")
-    train.add_argument("--steps", type=int, default=1600, help="optimizer steps (default 1600)")
-    train.add_argument("--beta", type=float, default=0.1, help="DPO beta (default 0.1)")
+    train.add_argument("--steps", type=int, default=TRAIN.steps, help=f"optimizer steps (default {TRAIN.steps})")
+    train.add_argument("--beta", type=float, default=TRAIN.beta, help=f"DPO beta (default {TRAIN.beta:g})")
     train.add_argument("--lr", type=float, help="learning rate (default 2e-3 with LoRA, 2e-4 full)")
-    train.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="pairs per step (default 8)")
+    train.add_argument("--batch-size", type=int, default=TRAIN.batch_size, dest="batch_size",
+                       help=f"pairs per step (default {TRAIN.batch_size})")
     train.add_argument("--full", action="store_true", help="full fine-tune instead of LoRA (fine for tiny guiders)")
-    train.add_argument("--lora-r", type=int, default=16, dest="lora_r", help="LoRA rank (default 16)")
-    train.add_argument("--loss", default="sigmoid,sft",
+    train.add_argument("--lora-r", type=int, default=TRAIN.lora_r, dest="lora_r", help=f"LoRA rank (default {TRAIN.lora_r})")
+    train.add_argument("--loss", default=",".join(TRAIN.loss_type),
                        help="TRL loss type(s), comma-separated (default sigmoid,sft: DPO plus an NLL term on the "
                             "chosen trace, as in RPO; plain 'sigmoid' drifts the tiny guider)")
-    train.add_argument("--max-length", type=int, default=2048, dest="max_length",
-                       help="tokens per prompt + completion; longer pairs are cut at the end (default 2048)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--max-length", type=int, default=TRAIN.max_length, dest="max_length",
+                       help=f"tokens per prompt + completion; longer pairs are cut at the end (default {TRAIN.max_length})")
+    train.add_argument("--seed", type=int, default=TRAIN.seed)
     train.add_argument("--threads", type=int, help="torch CPU threads")
     train.add_argument("--out", default=DEFAULT_OUT, help=f"folder of the merged DPO guider (default {DEFAULT_OUT})")
     train.add_argument("--eval", type=int, default=0, metavar="N",
@@ -122,13 +126,10 @@ def run_pairs(args) -> int:
         problems = training_problems(preset, args.problems, args.seed, trio.target, args.problems_file)
     except (ValueError, PresetError) as err:
         raise UsageError(str(err))
-    max_new_tokens = args.max_new_tokens or int(defaults.get("max_new_tokens", 256))
-    if preset.task == "sums" and not args.max_new_tokens:
-        from ..organism.task import config_of
-        from ..organism.train import max_new_tokens_for
+    from ..evaluation.evaluate import token_budget
 
-        max_new_tokens = max(max_new_tokens, max_new_tokens_for(config_of(trio.target)))
-    settings.max_new_tokens = max_new_tokens
+    settings.max_new_tokens = args.max_new_tokens or token_budget(trio, preset.task,
+                                                                  int(defaults.get("max_new_tokens", 256)))
 
     started = time.time()
     with tqdm(total=2 * len(problems), desc="sampling guider, then guided target", unit="problem",
@@ -151,8 +152,8 @@ def run_pairs(args) -> int:
 
 
 def run_train(args) -> int:
-    from ..models.presets import PresetError, get_preset
     from ..models.loading import load_model, load_tokenizer
+    from ..models.presets import PresetError, get_preset, guider_ref
     from ..dpo.pairs import read_pairs
     from ..dpo.train import DPOSettings, save_guider, train_dpo
 
@@ -177,7 +178,7 @@ def run_train(args) -> int:
                           else args.cut_rejected),
         )
         settings.validate()
-        start = preset.variants.get(args.guider, args.guider) if args.guider else preset.guider
+        start = guider_ref(preset, args.guider)
         source = preset.path_of(start)
         tokenizer = load_tokenizer(source)
         guider = load_model(source)
@@ -197,22 +198,10 @@ def run_train(args) -> int:
 
 def evaluate_dpo(preset, dpo_folder: Path, n: int) -> str:
     """Greedy held-out accuracy of the preset's trio with and without the DPO guider."""
-    from ..evaluation.evaluate import evaluate, held_out_items
+    from ..evaluation.evaluate import evaluate_trio
     from ..models.loading import load_model, load_trio
 
     trio = load_trio(preset)
-    defaults = preset.defaults or {}
-    alpha = float(defaults.get("alpha", 1.0))
-    max_new_tokens = int(defaults.get("max_new_tokens", 256))
-    sums_config = None
-    if preset.task == "sums":
-        from ..organism.task import config_of
-        from ..organism.train import max_new_tokens_for
-
-        sums_config = config_of(trio.target)
-        max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
-    items = held_out_items(preset.task, n, preset.load_examples(), sums_config)
-    result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=(alpha,), alpha=alpha,
-                      schedules=(), extra_guiders={"thinklogit-dpo": load_model(str(dpo_folder))},
-                      max_new_tokens=max_new_tokens, preset=preset.name)
+    alpha = float((preset.defaults or {}).get("alpha", 1.0))
+    result = evaluate_trio(trio, n, alphas=(alpha,), extra_guiders={"thinklogit-dpo": load_model(str(dpo_folder))})
     return result.table()

@@ -21,14 +21,14 @@ def register(subparsers) -> None:
     parser.add_argument("--alpha", type=float, help="alpha of the ThinkLogit column (default: the preset's)")
     parser.add_argument("--schedules", default="warmup:100",
                         help="extra alpha schedules at --alpha, comma-separated; '' for none (default warmup:100, the paper's)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object (see INTERFACES.md)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (shape: see the README)")
     parser.add_argument("--batch-size", type=int, default=128, help="prompts decoded together (default 128)")
     parser.set_defaults(func=run_eval)
 
 
 def run_eval(args) -> int:
-    from ..evaluation.evaluate import evaluate, held_out_items, variant_guiders
-    from ..models.loading import load_trio
+    from ..evaluation.evaluate import evaluate_trio
+    from ..models.loading import load_trio, load_variant_guiders
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -39,29 +39,15 @@ def run_eval(args) -> int:
     for spec in schedules:
         AlphaSchedule.parse(spec)
     trio = load_trio(args.preset)
-    preset = trio.preset
-    defaults = preset.defaults or {}
-    alpha = args.alpha if args.alpha is not None else float(defaults.get("alpha", 1.0))
-    extra = variant_guiders(preset)
-    sums_config = None
-    max_new_tokens = int(defaults.get("max_new_tokens", 256))
-    if preset.task == "sums":
-        from ..organism.task import config_of
-        from ..organism.train import max_new_tokens_for
-
-        sums_config = config_of(trio.target)
-        max_new_tokens = max(max_new_tokens, max_new_tokens_for(sums_config))
-    items = held_out_items(preset.task, args.n, preset.load_examples(), sums_config)
 
     def progress(done: int, total: int) -> None:
         print(f"\r  decoded {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    result = evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=alphas, alpha=alpha,
-                      schedules=schedules, extra_guiders=extra, max_new_tokens=max_new_tokens,
-                      preset=preset.name, batch_size=args.batch_size, progress=progress)
+    result = evaluate_trio(trio, args.n, alphas=alphas, alpha=args.alpha, schedules=schedules,
+                           extra_guiders=load_variant_guiders(trio), batch_size=args.batch_size, progress=progress)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         print(result.table())
-        print(f"\n{result.seconds:.0f} s; ThinkLogit is target + alpha * (guider - base) at alpha {alpha:g}")
+        print(f"\n{result.seconds:.0f} s; ThinkLogit is target + alpha * (guider - base) at alpha {result.alpha:g}")
     return 0

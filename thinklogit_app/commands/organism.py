@@ -1,7 +1,6 @@
 """`python -m thinklogit_app organism ...`: rebuild the embedded trio, write its examples."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import replace
@@ -83,16 +82,13 @@ def evaluate_folder(folder: Path, n: int, progress=None):
     """Evaluate the trio saved under folder/{target,base,guider} on n held-out problems."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ..evaluation.evaluate import held_out_items, evaluate
-    from ..organism import task
-    from ..organism.train import max_new_tokens_for
+    from ..core.trio import Trio
+    from ..evaluation.evaluate import evaluate_trio
 
     tokenizer = AutoTokenizer.from_pretrained(folder / "target")
     models = {role: AutoModelForCausalLM.from_pretrained(folder / role).eval() for role in ("target", "base", "guider")}
-    config = task.config_of(models["target"])
-    items = held_out_items("sums", n, sums_config=config)
-    return evaluate(models["target"], models["guider"], models["base"], tokenizer, items,
-                    max_new_tokens=max_new_tokens_for(config), preset=str(folder), progress=progress)
+    trio = Trio.checked(models["target"], models["guider"], models["base"], tokenizer)
+    return evaluate_trio(trio, n, task="sums", schedules=("warmup:100",), progress=progress, name=str(folder))
 
 
 def run_examples(args) -> int:

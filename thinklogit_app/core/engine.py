@@ -10,19 +10,18 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
 import torch
 from transformers import DynamicCache
 
-from .arithmetic import AlphaSchedule, common_vocab
+from .arithmetic import AlphaSchedule, common_vocab, steering_delta
+from .forward import next_logits
 from .sampling import choose_next, make_warpers, validate_sampling
 from .trace import BaselineToken, StepTrace, TokenTexts, hidden_ids, trace_numbers, unpack_trace
 
 STREAMS = ("baseline", "guided")
-STOP_REASONS = ("eos", "max_new_tokens", "repetition", "cancelled")
 
 
 @dataclass
@@ -121,10 +120,7 @@ class _Forward:
         if self.timed and model.device.type == "cuda":
             torch.cuda.current_stream(model.device).synchronize()
 
-    @staticmethod
-    def logits(model, ids: torch.Tensor, cache: DynamicCache) -> torch.Tensor:
-        out = model(input_ids=ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
-        return out.logits[:, -1, :].float()
+    logits = staticmethod(next_logits)
 
     def _on_side_stream(self, model, ids, cache):
         device = model.device
@@ -278,7 +274,7 @@ def decode(
                         hidden = hidden_ids(trio.tokenizer, width, trio.eos_ids, target_device)
                     alpha = schedule.at(step)
                     guided_logits = t_row.clone()
-                    delta = alpha * (g_logits[:, :width] - b_logits[:, :width])
+                    delta = steering_delta(g_logits, b_logits, alpha, width)
                     guided_logits[:, :width] += delta
                     token = choose_next(guided_logits, settings.temperature, warpers, prompt_ids, generators[name])
                     record = None

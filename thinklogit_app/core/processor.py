@@ -10,6 +10,7 @@ import torch
 from transformers import DynamicCache, LogitsProcessor
 
 from .arithmetic import AlphaSchedule, combine_logits
+from .forward import next_logits
 
 
 class ThinkLogitProcessor(LogitsProcessor):
@@ -40,10 +41,6 @@ class ThinkLogitProcessor(LogitsProcessor):
         self._ids: torch.Tensor | None = None
         self._prompt_length = 0
 
-    def _next_logits(self, model, cache: DynamicCache, new_ids: torch.Tensor) -> torch.Tensor:
-        out = model(input_ids=new_ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
-        return out.logits[:, -1, :]
-
     @torch.no_grad()
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         length = input_ids.shape[1]
@@ -60,8 +57,8 @@ class ThinkLogitProcessor(LogitsProcessor):
             self._prompt_length = length
             new_ids = input_ids
         self._ids = input_ids
-        guider_logits = self._next_logits(self.guider, self._caches[0], new_ids)
-        base_logits = self._next_logits(self.base, self._caches[1], new_ids)
+        guider_logits = next_logits(self.guider, new_ids, self._caches[0])
+        base_logits = next_logits(self.base, new_ids, self._caches[1])
         alpha = self.schedule.at(length - self._prompt_length)
         guided = combine_logits(scores, guider_logits.to(scores.device), base_logits.to(scores.device), alpha)
         return guided.to(scores.dtype)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable
 
 
 from ..core.arithmetic import AlphaSchedule
-from .grading import extract_answer, is_correct
+from .grading import is_correct
 from .batched import sample_completions
 
 Progress = Callable[[int, int], None]
@@ -74,7 +74,7 @@ class EvalResult:
         return {key: wilson_interval(sum(self.columns[f"alpha={key}"].correct), self.n) for key in self.alpha_sweep}
 
     def to_json(self) -> dict:
-        """The `eval --json` shape of INTERFACES.md, plus per-column step-line shares."""
+        """The `eval --json` shape (see the README's command-line section), plus per-column step-line shares."""
         return {
             "preset": self.preset,
             "n": self.n,
@@ -128,14 +128,6 @@ def has_step_lines(text: str) -> bool:
 
 def _sweep_key(alpha: float) -> str:
     return f"{alpha:g}"
-
-
-def variant_guiders(preset) -> dict:
-    """The preset's extra guiders (e.g. thinklogit-dpo), loaded, for extra columns."""
-    from ..models.loading import load_model
-
-    return {name: load_model(preset.path_of(ref)) for name, ref in (preset.variants or {}).items()
-            if name.startswith("thinklogit-")}
 
 
 def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, *, guider=None, base=None,
@@ -214,3 +206,39 @@ def held_out_items(task: str, n: int, examples: list[dict] | None = None, sums_c
     if not items:
         raise ValueError(f"task {task!r} has no held-out generator and the preset lists no examples with answers")
     return items[:n]
+
+
+def token_budget(trio, task: str, default: int = 256) -> int:
+    """New tokens an evaluation allows: the preset's default, raised for the tiny sums task to
+    what its longest step-by-step answer needs (the task config is saved in the target)."""
+    if task != "sums":
+        return default
+    from ..organism.task import config_of
+    from ..organism.train import max_new_tokens_for
+
+    return max(default, max_new_tokens_for(config_of(trio.target)))
+
+
+def evaluate_trio(trio, n: int, *, preset=None, task: str | None = None, examples: list[dict] | None = None,
+                  alphas=DEFAULT_ALPHAS, alpha: float | None = None, schedules=(), extra_guiders: dict | None = None,
+                  batch_size: int = 128, progress: Progress | None = None, name: str | None = None) -> EvalResult:
+    """Greedy pass@1 of a loaded trio on `n` held-out problems of its task: the one evaluation
+    behind the `eval` command, the app's Evaluate tab, `dpo train --eval` and `organism train`.
+    Task, examples, alpha and token budget default to the preset's (default: the trio's)."""
+    preset = preset or trio.preset
+    defaults = (preset.defaults or {}) if preset is not None else {}
+    task = task or (preset.task if preset is not None else "sums")
+    if examples is None and preset is not None:
+        examples = preset.load_examples()
+    sums_config = None
+    if task == "sums":
+        from ..organism.task import config_of
+
+        sums_config = config_of(trio.target)
+    items = held_out_items(task, n, examples, sums_config)
+    alpha = float(defaults.get("alpha", 1.0)) if alpha is None else float(alpha)
+    budget = token_budget(trio, task, int(defaults.get("max_new_tokens", 256)))
+    return evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=alphas, alpha=alpha,
+                    schedules=schedules, extra_guiders=extra_guiders, max_new_tokens=budget,
+                    preset=name or (preset.name if preset is not None else ""), batch_size=batch_size,
+                    progress=progress)

@@ -18,6 +18,7 @@ import torch
 from transformers import DynamicCache
 
 from ..core.engine import DecodeSettings, encode_prompt, run_to_end
+from ..core.forward import next_logits
 
 DEFAULT_PROMPT = "Q:37+48+19+22\n"
 
@@ -31,14 +32,11 @@ def _sync(trio):
 def forward_ms(model, prompt_ids: torch.Tensor, tokens: int) -> float:
     """ms of one cached single-token forward, after a prefill, averaged over `tokens` steps."""
     cache = DynamicCache()
-    ids = prompt_ids.to(model.device)
-    out = model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
-    token = out.logits[:, -1:].argmax(-1)
+    token = next_logits(model, prompt_ids, cache).argmax(-1, keepdim=True)
     start = time.perf_counter()
     for _ in range(tokens):
-        out = model(input_ids=token, cache=cache, use_cache=True, logits_to_keep=1)
-        token = out.logits[:, -1:].argmax(-1)
-    if ids.device.type == "cuda":
+        token = next_logits(model, token, cache).argmax(-1, keepdim=True)
+    if model.device.type == "cuda":
         torch.cuda.synchronize()
     return (time.perf_counter() - start) * 1000 / tokens
 
@@ -49,15 +47,11 @@ def interleaved_ms(trio, prompt_ids: torch.Tensor, tokens: int) -> float:
     floor costs once the models share caches and memory bandwidth as in real decoding."""
     models = (trio.target, trio.guider, trio.base)
     caches = [DynamicCache() for _ in models]
-    tokens_in = []
-    for model, cache in zip(models, caches):
-        out = model(input_ids=prompt_ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
-        tokens_in.append(out.logits[:, -1:].argmax(-1))
+    tokens_in = [next_logits(model, prompt_ids, cache).argmax(-1, keepdim=True) for model, cache in zip(models, caches)]
     start = time.perf_counter()
     for _ in range(tokens):
         for i, (model, cache) in enumerate(zip(models, caches)):
-            out = model(input_ids=tokens_in[i], cache=cache, use_cache=True, logits_to_keep=1)
-            tokens_in[i] = out.logits[:, -1:].argmax(-1)
+            tokens_in[i] = next_logits(model, tokens_in[i], cache).argmax(-1, keepdim=True)
     _sync(trio)
     return (time.perf_counter() - start) * 1000 / tokens
 

@@ -11,7 +11,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 
 from ..core.trio import Trio
 from .hub import check_refs
-from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, get_preset, guider_ref, require_folders
+from .presets import (QUANTIZATIONS, ROLES, Preset, PresetError, evaluation_variants, get_preset, guider_ref,
+                      require_folders)
 
 
 def device_kind() -> str:
@@ -111,3 +112,10 @@ def load_trio(name: str | None = None, quantization: dict | None = None, guider:
         "memory_bytes": memory_in_use(models.values()),
     }
     return trio
+
+
+def load_variant_guiders(trio: Trio) -> dict:
+    """The trio's preset's evaluation variants (e.g. thinklogit-dpo), each loaded and checked
+    against the trio's tokenizer like any guider: {variant name: guider model}."""
+    mode = (trio.info or {}).get("quantization", {}).get("guider", "none")
+    return {name: swap_guider(trio, trio.preset, name, mode).guider for name in evaluation_variants(trio.preset)}

@@ -17,7 +17,7 @@ import torch
 
 from .hub import can_load
 from .loading import load_trio, swap_guider
-from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, local_path, read_presets
+from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, evaluation_variants, local_path, read_presets
 
 
 def _megabytes(n: int) -> str:
@@ -120,8 +120,7 @@ class ModelManager:
         preset = self.preset(name)
         with self._lock:
             current = self._key
-            guiders = {variant: self.get(name, quantization, variant).guider
-                       for variant in preset.variants if variant.startswith("thinklogit-")}
+            guiders = {variant: self.get(name, quantization, variant).guider for variant in evaluation_variants(preset)}
             if current is not None and current[2] in self._guided and current[:2] == self._key[:2]:
                 self._key, self._trio = current, self._guided[current[2]]
         return guiders

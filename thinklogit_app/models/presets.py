@@ -132,3 +132,8 @@ def guider_ref(preset: Preset, guider: str | None = None) -> str:
     if not guider or guider == "default":
         return preset.guider
     return preset.variants.get(guider, guider)
+
+
+def evaluation_variants(preset: Preset) -> list[str]:
+    """The variant guiders that get a column of their own in an evaluation (thinklogit-*)."""
+    return [name for name in preset.variants if name.startswith("thinklogit-")]

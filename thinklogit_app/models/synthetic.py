@@ -11,7 +11,7 @@ from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
 from ..core.trio import Trio
 
-# layers, hidden, heads, kv heads, MLP, vocab rows (THINKLOGIT.md; 0.5B from its config)
+# layers, hidden, heads, kv heads, MLP, vocab rows, as the models' published configs give them
 SHAPES = {
     "qwen2.5-32b": (64, 5120, 40, 8, 27648, 152064),
     "qwen2.5-7b": (28, 3584, 28, 4, 18944, 152064),

@@ -1,0 +1,11 @@
+"""One cached next-token forward: the only place a model is called while decoding."""
+from __future__ import annotations
+
+import torch
+from transformers import DynamicCache
+
+
+def next_logits(model, ids: torch.Tensor, cache: DynamicCache) -> torch.Tensor:
+    """Logits of the next token after `ids` (appended to `cache`), shape (batch, vocab), float32."""
+    out = model(input_ids=ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
+    return out.logits[:, -1, :].float()
