@@ -81,6 +81,21 @@ def test_a_variant_guider_streams_what_the_engine_decodes_with_it(client, preset
     assert "guider" not in client.predict(prompt=PROMPT, max_new_tokens=2, api_name="/generate")
 
 
+def test_alphas_endpoint_rows_equal_separate_engine_runs(client, engine_trio):
+    result = client.predict(prompt=PROMPT, alphas="0, 1.5", max_new_tokens=12, api_name="/alphas")
+    assert [e["alpha"] for e in result["alphas"]] == [0.0, 1.5] and result["reference"] == "46"
+    for entry in result["alphas"]:
+        engine = run_to_end(engine_trio, PROMPT, DecodeSettings(alpha=entry["alpha"], schedule="constant",
+                                                               temperature=0.0, max_new_tokens=12),
+                            streams=("guided",))["guided"]
+        assert entry["ids"] == engine.ids and entry["text"] == engine.text
+        assert entry["correct"] is False and len(entry["flips"]) == sum(r.steered for r in engine.records)
+    first = client.predict(prompt=PROMPT, schedule="first:2", max_new_tokens=6, api_name="/generate")
+    assert [r["alpha"] for r in first["guided"]["trace"]] == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    with pytest.raises(Exception, match="at most 25 alphas"):
+        client.predict(prompt=PROMPT, alphas=",".join(str(i / 10) for i in range(26)), api_name="/alphas")
+
+
 def test_updates_stream_while_the_run_goes_then_stop_stops_it(client):
     started = time.perf_counter()
     job = client.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")

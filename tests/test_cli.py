@@ -65,6 +65,24 @@ def test_generate_plain_prints_both_streams(tiny_presets):
     assert "=== the guider flipped " in result.stdout
 
 
+def test_alphas_json_rows_equal_separate_runs_and_force_is_written(tiny_presets):
+    from thinklogit_app.core.engine import DecodeSettings, run_to_end
+
+    env, trio = tiny_presets
+    result = cli("alphas", "--prompt", "Q:12+34\n", "--alphas", "0,2", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    for entry in out["alphas"]:
+        expected = run_to_end(trio, "Q:12+34\n", DecodeSettings(alpha=entry["alpha"], schedule="constant",
+                                                                 temperature=0.0, max_new_tokens=12),
+                              streams=("guided",))["guided"]
+        assert entry["ids"] == expected.ids
+    forced = cli("generate", "--prompt", "Q:12+34\n", "--force", "0:7", "--schedule", "first:1", "--json", env=env)
+    trace = json.loads(forced.stdout)["guided"]["trace"]
+    assert trace[0]["token_id"] == 7 and trace[0]["forced"] and len(trace) > 1
+    assert [r["alpha"] for r in trace] == [1.0] + [0.0] * (len(trace) - 1)
+
+
 def test_presets_json_lists_loadability(tiny_presets):
     env, _ = tiny_presets
     rows = json.loads(cli("presets", "--json", env=env).stdout)
@@ -92,6 +110,8 @@ def test_presets_json_lists_loadability(tiny_presets):
     (["generate", "--prompt", "  "], "the prompt is empty"),
     (["generate", "--prompt", "x", "--quantize", "target"], "--quantize wants ROLE=MODE"),
     (["frobnicate"], "invalid choice"),
+    (["alphas", "--prompt", "x", "--alphas", "0,5"], "each alpha of the sweep must be between 0 and 3"),
+    (["generate", "--prompt", "x", "--force", "1:x"], "forced token id must be a number"),
 ])
 def test_bad_input_is_one_line_on_stderr_and_exit_2(tiny_presets, args, message, capsys, monkeypatch):
     from thinklogit_app.cli import main

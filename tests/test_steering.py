@@ -73,3 +73,49 @@ def test_flip_headline_counts_and_names_the_flips(endless_trio):
     line = flip_headline(records)
     assert line.startswith(f"flipped {len(found)} of {len(records)} tokens: step {found[0]['step']}, ")
     assert flip_headline([]) .startswith("flipped 0 of 0 tokens")
+
+
+# ---- first:k and forced tokens: what one nudge sets off ----
+
+def greedy(alpha=1.5, schedule="constant", n=16, **kw) -> DecodeSettings:
+    return DecodeSettings(alpha=alpha, schedule=schedule, temperature=0.0, max_new_tokens=n, repeat_limit=0, **kw)
+
+
+def test_first_k_guides_k_tokens_then_the_target_goes_on_alone(endless_trio):
+    k = 3
+    full = run_to_end(endless_trio, PROMPT, greedy(), streams=("guided",))["guided"]
+    fork = run_to_end(endless_trio, PROMPT, greedy(schedule="first:3"), streams=("guided",))["guided"]
+    assert [r.alpha for r in fork.records] == [1.5] * k + [0.0] * (len(fork.ids) - k)
+    assert fork.ids[:k] == full.ids[:k]
+    # after step k: exactly the target alone continuing the guided prefix
+    prefix = endless_trio.tokenizer.decode(fork.ids[:k])
+    alone = run_to_end(endless_trio, PROMPT + prefix, greedy(alpha=0.0, n=16 - k), streams=("baseline",))["baseline"]
+    assert fork.ids[k:] == alone.ids
+
+
+def test_a_forced_token_is_written_and_decoding_goes_on_from_it(endless_trio):
+    full = run_to_end(endless_trio, PROMPT, greedy(), streams=("guided",))["guided"]
+    step, other = 2, full.records[2].target_top[1]["id"]
+    forced = run_to_end(endless_trio, PROMPT, greedy(force={step: other}), streams=("guided",))["guided"]
+    assert forced.ids[:step] == full.ids[:step] and forced.ids[step] == other
+    assert forced.records[step].forced and not any(r.forced for i, r in enumerate(forced.records) if i != step)
+    assert step not in [f["step"] for f in flips(forced.records)]  # the visitor's doing, not the guider's
+    prefix = endless_trio.tokenizer.decode(forced.ids[:step + 1])
+    rest = run_to_end(endless_trio, PROMPT + prefix, greedy(n=16 - step - 1), streams=("guided",))["guided"]
+    assert forced.ids[step + 1:] == rest.ids
+
+
+def test_bad_forced_token_is_refused_clearly(endless_trio):
+    with pytest.raises(ValueError, match="forced token id 999"):
+        run_to_end(endless_trio, PROMPT, greedy(force={0: 999}), streams=("guided",))
+
+
+def test_form_and_api_spell_first_k_and_forced_tokens():
+    from thinklogit_app import validation
+
+    assert validation.schedule_spec("first", 4) == "first:4"
+    assert validation.parse_force("3:17, 5:2") == {3: 17, 5: 2} and validation.parse_force({"1": 4}) == {1: 4}
+    with pytest.raises(ValueError, match="STEP:ID with both >= 0"):
+        validation.parse_force("-1:3")
+    settings = validation.settings_from_form(1.0, "first", 2, 0.0, 1.0, 8, 0, force="0:5")
+    assert settings.schedule == "first:2" and settings.force == {0: 5}

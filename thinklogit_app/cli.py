@@ -1,4 +1,4 @@
-"""Command line: generate | presets | eval | bench | organism | dpo (one module each in commands/).
+"""Command line: generate | alphas | presets | eval | bench | organism | dpo (one module each in commands/).
 
 Every user error is one line on stderr and exit code 2: this is the one place that happens.
 """
@@ -16,11 +16,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from .commands import bench, dpo, eval as evaluate, generate, organism, presets
+    from .commands import alphas, bench, dpo, eval as evaluate, generate, organism, presets
 
     parser = Parser(prog="python -m thinklogit_app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (generate, presets, evaluate, bench, organism, dpo):
+    for module in (generate, alphas, presets, evaluate, bench, organism, dpo):
         module.register(sub)
     return parser
 

@@ -12,7 +12,7 @@ ALPHA_RANGE = (0.0, 3.0)
 TEMPERATURE_RANGE = (0.0, 2.0)
 MAX_NEW_TOKENS = 8192
 MAX_PROMPT_CHARS = 8000
-SCHEDULE_KINDS = ("constant", "warm-up", "ramp")
+SCHEDULE_KINDS = ("constant", "warm-up", "ramp", "first")  # first: alpha for N tokens, then 0
 EVAL_MAX_N = 500  # held-out problems of one evaluation
 EVAL_MAX_ALPHAS = 8  # alphas of one sweep
 EVAL_MAX_WORK = 3000  # problems x decodings of one evaluation (the app's; the CLI has no cap)
@@ -147,9 +147,11 @@ FORM_FIELDS = ("alpha", "schedule", "temperature", "top_p", "max_new_tokens", "s
 
 
 def settings_from_form(alpha, schedule, schedule_n, temperature, top_p, max_new_tokens, seed,
-                       max_new_tokens_limit: int = MAX_NEW_TOKENS, extra: dict | None = None) -> DecodeSettings:
+                       max_new_tokens_limit: int = MAX_NEW_TOKENS, extra: dict | None = None,
+                       force=None) -> DecodeSettings:
     """The form's values -> DecodeSettings; a ValueError that says what to fix otherwise.
-    `extra`: settings the form does not show (a preset's repeat_limit, top_k...)."""
+    `extra`: settings the form does not show (a preset's repeat_limit, top_k...); `force`:
+    tokens to force in the guided stream ({step: id} or '3:17, 5:2', see parse_force)."""
     alpha = check_alpha(alpha)
     temperature = _within(_number(temperature, "temperature"), *TEMPERATURE_RANGE, "temperature (0 = greedy)")
     top_p = _number(top_p, "top-p")
@@ -160,6 +162,8 @@ def settings_from_form(alpha, schedule, schedule_n, temperature, top_p, max_new_
     names = {f.name for f in fields(DecodeSettings)} - set(FORM_FIELDS)
     hidden = {k: v for k, v in (extra or {}).items() if k in names}
     schedule = check_text(schedule, "schedule").strip()
+    if force:
+        hidden["force"] = parse_force(force)
     settings = DecodeSettings(alpha=alpha, schedule=schedule_spec(schedule, schedule_n), temperature=temperature,
                               top_p=top_p, max_new_tokens=int(max_new), seed=seed, **hidden)
     settings.validate()
@@ -169,8 +173,8 @@ def settings_from_form(alpha, schedule, schedule_n, temperature, top_p, max_new_
 def settings_from(defaults: dict | None, overrides: dict,
                   max_new_tokens_limit: int = MAX_NEW_TOKENS) -> DecodeSettings:
     """A preset's defaults, then the form's, the API's or the command line's settings (None or
-    "" = the preset's; schedule spelled constant, warmup:N or ramp:N, or as the form's kind and
-    schedule_n) -> checked DecodeSettings."""
+    "" = the preset's; schedule spelled constant, warmup:N, ramp:N or first:N, or as the form's
+    kind and schedule_n; force as parse_force reads it) -> checked DecodeSettings."""
     form = form_values(preset_settings(defaults))
     for key, value in overrides.items():
         if value is None or value == "":
@@ -180,10 +184,10 @@ def settings_from(defaults: dict | None, overrides: dict,
             form["schedule"] = {"warmup": "warm-up"}.get(kind.strip(), kind.strip())
             if sep:
                 form["schedule_n"] = count.strip()
-        elif key in form:
+        elif key in form or key == "force":
             form[key] = value
         else:
-            raise ValueError(f"unknown setting {_shown(key)}: use {', '.join(FORM_FIELDS)}")
+            raise ValueError(f"unknown setting {_shown(key)}: use {', '.join(FORM_FIELDS)} or force")
     return settings_from_form(**form, max_new_tokens_limit=max_new_tokens_limit, extra=defaults)
 
 
@@ -194,6 +198,21 @@ def parse_alphas(spec) -> list[float]:
         raise ValueError("alphas to sweep: list at least one, comma-separated, e.g. 0.5, 1, 1.5, 2")
     alphas = [_within(_number(p, "each alpha of the sweep"), *ALPHA_RANGE, "each alpha of the sweep") for p in parts]
     return list(dict.fromkeys(alphas))
+
+
+def parse_force(spec) -> dict[int, int]:
+    """'3:17, 5:2' (or {3: 17}) -> {3: 17, 5: 2}: the guided stream writes token id 17 at step 3..."""
+    if isinstance(spec, dict):
+        items = list(spec.items())
+    else:
+        items = [part.partition(":")[::2] for part in check_text(spec, "forced tokens").split(",") if part.strip()]
+    force = {}
+    for step, token in items:
+        step_n, token_n = _whole(step, "forced step"), _whole(token, "forced token id")
+        if step_n < 0 or token_n < 0:
+            raise ValueError(f"a forced token is STEP:ID with both >= 0, got {step}:{token}")
+        force[step_n] = token_n
+    return force
 
 
 def check_prompt(prompt) -> str:

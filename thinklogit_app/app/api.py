@@ -1,4 +1,5 @@
-"""The named API endpoints (gradio_client): /generate (streaming JSON), /evaluate (JSON),
+"""The named API endpoints (gradio_client): /generate (streaming JSON), /alphas (one prompt at
+a grid of alphas, JSON), /evaluate (JSON),
 /stop (stops this client's run), /presets (JSON list). Typed signatures: Gradio builds the
 API page from them."""
 from __future__ import annotations
@@ -18,14 +19,16 @@ def register(studio: Studio, concurrency: int) -> None:
     def generate(prompt: str, preset: str = "", alpha: float | None = None, schedule: str = "",
                  temperature: float | None = None, top_p: float | None = None, max_new_tokens: int | None = None,
                  seed: int | None = None, quantize_target: str = "", quantize_guider: str = "",
-                 quantize_base: str = "", guider: str = "", request: gr.Request = None) -> dict:
+                 quantize_base: str = "", guider: str = "", force: str = "", request: gr.Request = None) -> dict:
         """Decode `prompt` as the target alone and as target + ThinkLogit. Streams
         {"done": false, "step", "baseline", "guided"} dicts, then the full run (the CLI's
         `generate --json` shape, guided trace included) with "done": true. Unset settings
-        take the preset's defaults; schedule is constant, warmup:N or ramp:N; guider is
-        "" (the preset's) or one of its variants, e.g. "thinklogit-dpo"."""
+        take the preset's defaults; schedule is constant, warmup:N, ramp:N or first:N (alpha
+        for N tokens, then 0); guider is "" (the preset's) or one of its variants, e.g.
+        "thinklogit-dpo"; force is "STEP:ID[,STEP:ID]": the guided stream writes token ID at
+        STEP (a counterfactual), then decodes on."""
         settings = {"alpha": alpha, "schedule": schedule, "temperature": temperature, "top_p": top_p,
-                    "max_new_tokens": max_new_tokens, "seed": seed}
+                    "max_new_tokens": max_new_tokens, "seed": seed, "force": force}
         try:
             yield from studio.generate_json(session_of(request, "api"), preset or None, prompt, settings,
                                             quantization_of(quantize_target, quantize_guider, quantize_base),
@@ -42,6 +45,21 @@ def register(studio: Studio, concurrency: int) -> None:
         except (PresetError, ValueError) as err:
             raise user_error(err) from None
 
+    @gpu
+    def alphas(prompt: str, alphas: str = "", preset: str = "", schedule: str = "",
+               temperature: float | None = None, top_p: float | None = None, max_new_tokens: int | None = None,
+               seed: int | None = None, guider: str = "") -> dict:
+        """Decode `prompt` at a grid of alpha values (comma-separated; "" = 0 to 3 by 0.25) as
+        ONE batched decode. {"preset", "prompt", "settings", "reference", "seconds", "alphas":
+        [per alpha: alpha, ids, text, stop_reason, answer, correct, flips, tokens, changes]};
+        unset settings take the preset's defaults (its alpha is replaced by the grid)."""
+        settings = {"schedule": schedule, "temperature": temperature, "top_p": top_p,
+                    "max_new_tokens": max_new_tokens, "seed": seed}
+        try:
+            return studio.alpha_grid(preset or None, None, prompt, settings, alphas, guider or None)
+        except USER_ERRORS as err:
+            raise user_error(err) from None
+
     def stop_run(request: gr.Request = None) -> bool:
         """Stop this client's running /generate; true when one was running."""
         return studio.stop(session_of(request, "api"))
@@ -53,5 +71,6 @@ def register(studio: Studio, concurrency: int) -> None:
 
     gr.api(generate, api_name="generate", concurrency_id="generate", concurrency_limit=concurrency)
     gr.api(evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=1)
+    gr.api(alphas, api_name="alphas", concurrency_id="generate", concurrency_limit=concurrency)
     gr.api(stop_run, api_name="stop", concurrency_limit=None)
     gr.api(list_presets, api_name="presets", concurrency_limit=None)

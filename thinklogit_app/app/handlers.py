@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .. import validation
+from ..core.alphas import DEFAULT_ALPHAS
+from ..evaluation.alpha_grid import alpha_grid
 from ..evaluation.cost import model_bytes
 from ..evaluation.record import examples_of, read_run, reference_for, run_record
 from ..models.hub import can_load
@@ -22,6 +24,7 @@ from . import plots, views
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = validation.EVAL_MAX_N
+MAX_GRID = 25  # alphas in one batched grid (each is a row of all three models' caches)
 KEEP_EXPORTS = 32  # exported traces kept on disk (a long run's trace is megabytes)
 
 
@@ -170,6 +173,29 @@ class Studio:
         for old in sorted(self.export_dir.glob("thinklogit-run-*.json"))[:-KEEP_EXPORTS]:  # names sort by number
             old.unlink(missing_ok=True)
         return path
+
+    # ---- one prompt at many alphas ---------------------------------------------------
+    def alpha_grid(self, preset: str | None, quantization: dict | None, prompt: str, settings: dict,
+                   alphas=None, guider: str | None = None) -> dict:
+        """`prompt` at each alpha of the grid (default 0..3 by 0.25) as one batched decode,
+        graded against the reference when one is known (evaluation.alpha_grid's shape).
+        `settings`: the form's or the API's (validation.settings_from; alpha is the grid's)."""
+        prompt = validation.check_prompt(prompt)
+        grid = list(DEFAULT_ALPHAS) if alphas in (None, "") else validation.parse_alphas(
+            ",".join(map(str, alphas)) if isinstance(alphas, (list, tuple)) else alphas)
+        if len(grid) > MAX_GRID:
+            raise ValueError(f"at most {MAX_GRID} alphas in one grid, got {len(grid)}: give fewer")
+        chosen, guider, quantization = self.request(preset, guider, quantization)
+        decode_settings = validation.settings_from(chosen.defaults, settings)
+        trio = self.manager.get(chosen.name, quantization, guider)
+        cancel = threading.Event()  # a preset switch stops it, as it stops runs
+        self.manager.track(cancel)
+        try:
+            result = alpha_grid(trio, prompt, grid, decode_settings,
+                                reference_for(prompt, examples_of(chosen), chosen.task), cancel)
+        finally:
+            self.manager.untrack(cancel)
+        return {"preset": chosen.name} | result
 
     # ---- one token -----------------------------------------------------------------
     @staticmethod

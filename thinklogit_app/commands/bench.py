@@ -5,7 +5,7 @@ import json
 
 import torch
 
-from ..evaluation.speed import DEFAULT_PROMPT, format_table, run_bench
+from ..evaluation.speed import DEFAULT_PROMPT, alpha_grid_bench, format_table, run_bench
 
 
 def cmd_bench(args) -> int:
@@ -22,9 +22,17 @@ def cmd_bench(args) -> int:
         prompt = " ".join(f"t{i}" for i in range(1, 33))  # a 32-token prompt
     else:
         trio = load_trio(args.preset, {"target": args.target_quantization} if args.target_quantization else None)
-    result = run_bench(trio, prompt, args.max_new_tokens, args.repeats)
+    if args.alpha_grid:
+        result = alpha_grid_bench(trio, prompt, args.max_new_tokens, args.repeats)
+        table = (f"{result['alphas']} alphas as one batched decode: {result['ms']['grid']:.1f} ms; one guided run: "
+                 f"{result['ms']['guided']:.1f} ms; grid/guided = {result['grid/guided']:.2f} "
+                 f"({result['max_new_tokens']} tokens, median of {result['repeats']}, {result['device']}, "
+                 f"{result['torch_threads']} threads)")
+    else:
+        result = run_bench(trio, prompt, args.max_new_tokens, args.repeats)
+        table = format_table(result)
     result["preset"] = trio.info["preset"]
-    print(json.dumps(result) if args.json else format_table(result))
+    print(json.dumps(result) if args.json else table)
     return 0
 
 
@@ -39,5 +47,7 @@ def register(sub) -> None:
     bench.add_argument("--synthetic", metavar="TARGET[:GUIDER]",
                        help="time random-weight models of real shapes instead of a preset, "
                             "e.g. qwen2.5-7b:qwen2.5-1.5b (shapes: see thinklogit_app/synthetic.py)")
+    bench.add_argument("--alpha-grid", action="store_true", dest="alpha_grid",
+                       help="time the 13-alpha grid (one batched decode) against one guided run instead")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)

@@ -19,12 +19,14 @@ def add_decode_options(parser: argparse.ArgumentParser) -> None:
     """Options that override a preset's DecodeSettings defaults (unset = the preset's)."""
     parser.add_argument("--preset", help="preset name (default: the presets file's default)")
     parser.add_argument("--alpha", type=float, help="steering strength (paper: 1)")
-    parser.add_argument("--schedule", help="constant | warmup:N | ramp:N")
+    parser.add_argument("--schedule", help="constant | warmup:N | ramp:N | first:N (alpha for N tokens, then 0)")
     parser.add_argument("--max-new-tokens", type=int, dest="max_new_tokens")
     parser.add_argument("--temperature", type=float, help="0 = greedy")
     parser.add_argument("--top-p", type=float, dest="top_p")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--guider", help="a variant guider of the preset (e.g. thinklogit-dpo) or a model path")
+    parser.add_argument("--force", metavar="STEP:ID[,STEP:ID]",
+                        help="counterfactual: the guided stream writes token ID at STEP, then decodes on")
     parser.add_argument("--quantize", action="append", default=[], metavar="ROLE=MODE",
                         help="per-model quantization, e.g. target=4bit (modes: none, 8bit, 4bit)")
 
@@ -32,7 +34,8 @@ def add_decode_options(parser: argparse.ArgumentParser) -> None:
 def settings_from(args, preset) -> DecodeSettings:
     """The preset's defaults, then any option given on the command line: the app's ranges
     and messages (validation.settings_from)."""
-    return validation.settings_from(preset.defaults, {k: getattr(args, k, None) for k in validation.FORM_FIELDS})
+    return validation.settings_from(preset.defaults, {k: getattr(args, k, None) for k in validation.FORM_FIELDS}
+                                    | {"force": getattr(args, "force", None)})
 
 
 def quantization_from(args) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-SCHEDULE_KINDS = ("constant", "warmup", "ramp")
+SCHEDULE_KINDS = ("constant", "warmup", "ramp", "first")
 
 
 def common_vocab(*widths: int) -> int:
@@ -47,6 +47,8 @@ class AlphaSchedule:
 
     constant: alpha at every step. warmup: 0 for the first `n` steps, then alpha (the
     paper's runs: n=100). ramp: alpha * (step+1)/n for the first n steps, then alpha.
+    first: alpha for the first `n` steps, then 0 (guidance stops: "what did the first
+    n nudges set off?").
     """
 
     alpha: float = 1.0
@@ -64,6 +66,8 @@ class AlphaSchedule:
     def at(self, step: int) -> float:
         if self.kind == "warmup":
             return 0.0 if step < self.n else self.alpha
+        if self.kind == "first":
+            return self.alpha if step < self.n else 0.0
         if self.kind == "ramp" and step < self.n:
             return self.alpha * (step + 1) / self.n
         return self.alpha
@@ -74,15 +78,15 @@ class AlphaSchedule:
 
     @classmethod
     def parse(cls, spec: str, alpha: float = 1.0) -> "AlphaSchedule":
-        """'constant', 'warmup:100' or 'ramp:100' -> AlphaSchedule."""
+        """'constant', 'warmup:100', 'ramp:100' or 'first:5' -> AlphaSchedule."""
         text = (spec or "constant").strip().lower()
         kind, _, count = text.partition(":")
         if kind == "constant" and not count:
             return cls(alpha=alpha)
-        if kind in ("warmup", "ramp"):
+        if kind in ("warmup", "ramp", "first"):
             try:
                 n = int(count)
             except ValueError:
                 raise ValueError(f"schedule {spec!r} needs a token count, e.g. '{kind}:100'") from None
             return cls(alpha=alpha, kind=kind, n=n)
-        raise ValueError(f"unknown schedule {spec!r}: use constant, warmup:N or ramp:N")
+        raise ValueError(f"unknown schedule {spec!r}: use constant, warmup:N, ramp:N or first:N")

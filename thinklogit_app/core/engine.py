@@ -39,6 +39,8 @@ class DecodeSettings:
     trace: bool = True
     top_k: int = 5  # entries per top-k table in the trace
     ignore_eos: bool = False  # benchmarks: always decode max_new_tokens
+    force: dict[int, int] = field(default_factory=dict)  # guided stream: step -> token id written there
+
 
     def validate(self) -> None:
         self.alpha_schedule()
@@ -47,6 +49,9 @@ class DecodeSettings:
             raise ValueError(f"max new tokens must be a positive integer, got {self.max_new_tokens!r}")
         if self.repeat_limit < 0 or self.top_k < 1:
             raise ValueError("repeat limit must be >= 0 and top-k >= 1")
+        for step, token in self.force.items():
+            if int(step) < 0 or int(token) < 0:
+                raise ValueError(f"a forced token needs a step >= 0 and a token id >= 0, got step {step} id {token}")
 
     def alpha_schedule(self) -> AlphaSchedule:
         return AlphaSchedule.parse(self.schedule, self.alpha)
@@ -231,6 +236,7 @@ def decode(
         raise ValueError(f"streams must be a non-empty subset of {STREAMS}, got {streams}")
     streams = tuple(s for s in STREAMS if s in streams)
     schedule = settings.alpha_schedule()
+    forced_tokens = {int(k): int(v) for k, v in settings.force.items()}
     eos_ids = set() if settings.ignore_eos else trio.eos_ids
     prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
     forward = _Forward(default_overlap(trio) if overlap is None else overlap, timed=settings.trace)
@@ -276,12 +282,19 @@ def decode(
                     guided_logits = t_row.clone()
                     delta = steering_delta(g_logits, b_logits, alpha, width)
                     guided_logits[:, :width] += delta
-                    token = choose_next(guided_logits, settings.temperature, warpers, prompt_ids, generators[name])
+                    forced = forced_tokens.get(step)
+                    if forced is None:
+                        token = choose_next(guided_logits, settings.temperature, warpers, prompt_ids, generators[name])
+                    else:  # a counterfactual: this token here, whatever the models say
+                        if not 0 <= forced < width:
+                            raise ValueError(f"the forced token id {forced} is not one of the {width} ids the "
+                                             "target, guider and base share: pick a token from the tables")
+                        token = torch.tensor([forced], device=target_device)
                     record = None
                     if settings.trace:
                         numbers = trace_numbers(t_row[0], g_logits[0, :width], b_logits[0, :width], delta[0],
                                                 guided_logits[0], token[0], settings.top_k, hidden)
-                        record = unpack_trace(step, alpha, numbers.tolist(), texts)
+                        record = unpack_trace(step, alpha, numbers.tolist(), texts, forced is not None)
                 token_id = int(token)
                 st = state[name]
                 st.ids.append(token_id)

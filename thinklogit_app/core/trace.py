@@ -74,6 +74,7 @@ class StepTrace:
     delta_up: list[dict]  # {"id", "token", "delta"}: pushed up most
     delta_down: list[dict]  # pushed down most
     guided_top: list[dict]  # {"id", "token", "logit", "prob"}
+    forced: bool = False  # the token was forced (a counterfactual), not chosen by decoding
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -132,7 +133,7 @@ def trace_numbers(target: torch.Tensor, guider: torch.Tensor, base: torch.Tensor
     return torch.cat([p.to(torch.float64).reshape(-1) for p in [head] + columns]).cpu()
 
 
-def unpack_trace(step: int, alpha: float, numbers: list[float], texts: TokenTexts) -> StepTrace:
+def unpack_trace(step: int, alpha: float, numbers: list[float], texts: TokenTexts, forced: bool = False) -> StepTrace:
     """The vector of trace_numbers -> StepTrace (with token texts)."""
     s = dict(zip(SCALARS, numbers[:len(SCALARS)]))
     rest = numbers[len(SCALARS):]
@@ -158,16 +159,17 @@ def unpack_trace(step: int, alpha: float, numbers: list[float], texts: TokenText
         steered=token != pick, kl=max(s["kl"], 0.0),
         target_top=table(c["target_top_id"], c["target_top_logit"], c["target_top_prob"]),
         delta_up=deltas(c["up_id"], c["up_delta"]), delta_down=deltas(c["down_id"], c["down_delta"]),
-        guided_top=table(c["guided_top_id"], c["guided_top_logit"], c["guided_top_prob"]),
+        guided_top=table(c["guided_top_id"], c["guided_top_logit"], c["guided_top_prob"]), forced=forced,
     )
 
 
 # ---- flips: where the guider changed the token the target would have written -----------
 
 def flips(records: list[StepTrace]) -> list[dict]:
-    """One entry per steered token: {"step", "target_pick", "token"} (what the target would
-    have written greedily -> what the guided stream wrote)."""
-    return [{"step": r.step, "target_pick": r.target_pick, "token": r.token} for r in records if r.steered]
+    """One entry per token the guider flipped: {"step", "target_pick", "token"} (the target's
+    own top pick -> what the guided stream wrote); a forced token is not the guider's flip."""
+    return [{"step": r.step, "target_pick": r.target_pick, "token": r.token} for r in records
+            if r.steered and not r.forced]
 
 
 def _shown(token: str) -> str:

@@ -9,7 +9,7 @@ reference is known), and reading such a record back for a replay, with no model 
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from ..core.trace import StepTrace, flip_summary
@@ -19,6 +19,7 @@ from .grading import extract_answer, is_correct
 MAX_RECORD_BYTES = 50 * 2**20  # a 8192-token trace is ~20 MB
 GALLERY = Path(__file__).resolve().parents[2] / "assets" / "replays"  # runs recorded by `generate --json`
 _TRACE_FIELDS = [f.name for f in fields(StepTrace)]
+_REQUIRED_FIELDS = [f.name for f in fields(StepTrace) if f.default is MISSING]  # later additions have defaults
 
 
 def examples_of(preset) -> list[dict]:
@@ -90,11 +91,11 @@ def read_run(text: str | bytes) -> tuple[dict, list[StepTrace]]:
 def _step(entry, index: int) -> StepTrace:
     if not isinstance(entry, dict):
         raise ValueError(f"step {index} of the guided trace is not a record")
-    missing = [name for name in _TRACE_FIELDS if name not in entry]
+    missing = [name for name in _REQUIRED_FIELDS if name not in entry]
     if missing:
         raise ValueError(f"step {index} of the guided trace lacks {', '.join(missing)}: "
                          "it was not saved by this version of ThinkLogit Studio")
-    return StepTrace.from_dict({name: entry[name] for name in _TRACE_FIELDS})
+    return StepTrace.from_dict({name: entry[name] for name in _TRACE_FIELDS if name in entry})
 
 
 def gallery(folder: Path = GALLERY) -> list[tuple[str, str]]:

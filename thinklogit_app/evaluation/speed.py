@@ -137,3 +137,31 @@ def format_table(result: dict) -> str:
     for name, value in result["ratios"].items():
         lines.append(f"{name:<28}{value:>8.3f}")
     return "\n".join(lines)
+
+
+def alpha_grid_bench(trio, prompt: str = DEFAULT_PROMPT, max_new_tokens: int = 64, repeats: int = 5,
+                     alphas=None) -> dict:
+    """Median wall time of the alpha grid (core.alphas: 13 alphas in ONE batched decode) against
+    one guided run of the same length (tracing off in neither: the grid keeps what its views
+    need, the guided run its full trace), and their ratio (the goal: at most 3)."""
+    from ..core.alphas import DEFAULT_ALPHAS, decode_alphas
+
+    alphas = list(alphas or DEFAULT_ALPHAS)
+    settings = DecodeSettings(alpha=1.0, schedule="constant", temperature=0.0, top_p=1.0,
+                              max_new_tokens=max_new_tokens, repeat_limit=0, ignore_eos=True)
+    variants = {"guided": lambda: run_to_end(trio, prompt, settings, streams=("guided",)),
+                "grid": lambda: decode_alphas(trio, prompt, alphas, settings)}
+    for fn in variants.values():  # warm-up
+        fn()
+    samples = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            _sync(trio)
+            start = time.perf_counter()
+            fn()
+            _sync(trio)
+            samples[name].append((time.perf_counter() - start) * 1000)
+    ms = {name: statistics.median(v) for name, v in samples.items()}
+    return {"device": trio.info.get("device", trio.target.device.type), "torch_threads": torch.get_num_threads(),
+            "alphas": len(alphas), "max_new_tokens": max_new_tokens, "repeats": repeats,
+            "ms": {k: round(v, 1) for k, v in ms.items()}, "grid/guided": round(ms["grid"] / ms["guided"], 3)}
