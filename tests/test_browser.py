@@ -94,8 +94,8 @@ def test_run_fills_both_columns_and_draws_heatmap_and_chart(page):
     wait_for(lambda: done.search(stats(page, "guided")) and done.search(stats(page, "baseline")), 60, "both streams to finish")
     assert page.input_value("#baseline-text textarea") or tokens(page, "baseline") > 0
     assert tokens(page, "guided") > 0 and tokens(page, "baseline") > 0
-    page.wait_for_selector("#heatmap .score-token, #heatmap .token", timeout=20_000)
-    assert page.locator("#heatmap .token").count() >= 1
+    page.wait_for_selector("#heatmap .tok", timeout=20_000)
+    assert page.locator("#heatmap .tok").count() == tokens(page, "guided")  # one clickable span per guided token
     page.wait_for_selector("#chart .main-svg", timeout=20_000)
     assert page.locator("#chart .barlayer .point").count() == tokens(page, "guided")  # one bar per guided token
     wait_for(lambda: "Step" in page.inner_text("#step-summary"), 20, "the token inspector")
@@ -108,6 +108,28 @@ def test_run_fills_both_columns_and_draws_heatmap_and_chart(page):
     page.wait_for_selector("#worked")
     wait_for(lambda: "From this run" in page.inner_text("#worked"), 10, "the worked example")
     shot(page, "how-it-works")
+
+
+def test_click_a_token_opens_the_inspector_there_forks_and_the_alpha_grid(page):
+    page.fill("#prompt textarea", "Q:541+755+437+677\n")  # the shipped example: one flip, at step 0
+    page.click("#run")
+    wait_for(lambda: "stop: eos" in stats(page, "guided"), 60, "the guided stream to finish")
+    wait_for(lambda: "flipped" in page.inner_text("#headline"), 20, "the flip headline")
+    assert "flipped 1 of 69 tokens: step 0" in page.inner_text("#headline")
+    assert page.locator("#heatmap .tok.flip").count() == 1
+    page.locator('#heatmap .tok[data-step="7"]').click()
+    wait_for(lambda: page.inner_text("#step-summary").startswith("Step 7 "), 20, "the inspector at step 7")
+    assert page.input_value("#step input[type=number]") == "7"
+    page.locator('#heatmap .tok[data-step="0"]').click()
+    wait_for(lambda: page.inner_text("#step-summary").startswith("Step 0 "), 20, "the inspector at step 0")
+    assert "target's pick" in page.inner_text("#formula")  # the flip: both rows of the formula
+    page.click("#fork-stop")  # guided only for step 0: the same worked steps follow
+    wait_for(lambda: "very same text" in page.inner_text("#fork-summary"), 60, "the fork at step 0")
+    page.get_by_text("What α does").click()
+    page.click("#grid-run")
+    wait_for(lambda: page.locator("#grid-strip span").count() == 13, 120, "the 13-alpha grid")
+    assert "α 0 ✘" in page.inner_text("#grid-strip") and "α 1 ✔" in page.inner_text("#grid-strip")
+    shot(page, "steering")
 
 
 def test_stop_during_a_long_run_stops_it_and_run_again_works(page):

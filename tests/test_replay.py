@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from thinklogit_app.app import views
+from thinklogit_app.app import steering, views
 from thinklogit_app.app.handlers import Studio
 from thinklogit_app.core.engine import DecodeSettings, run_to_end
 from thinklogit_app.evaluation.record import gallery, read_run
@@ -41,7 +41,7 @@ def test_every_shipped_replay_shows_the_recorded_numbers_without_a_model(studio,
     view = studio.replay(text)
     assert view["done"] and view["record"] == record and view["records"] == records
     assert view["baseline_text"] == record["baseline"]["text"] and view["guided_text"] == record["guided"]["text"]
-    assert view["heatmap"] == views.heatmap(records)
+    assert view["heatmap"] == steering.heatmap_html(records)
     assert list(view["chart"].data[0].y) == [r["guided_prob"] - r["target_prob"] for r in record["guided"]["trace"]]
     assert view["headline"] == record["flips"]["headline"]
     assert view["steps"] == len(records) - 1 and "step" in views.step_summary(records[view["focus"]]).lower()

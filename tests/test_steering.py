@@ -119,3 +119,18 @@ def test_form_and_api_spell_first_k_and_forced_tokens():
         validation.parse_force("-1:3")
     settings = validation.settings_from_form(1.0, "first", 2, 0.0, 1.0, 8, 0, force="0:5")
     assert settings.schedule == "first:2" and settings.force == {0: 5}
+
+
+def test_heatmap_html_has_one_clickable_span_per_token_coloured_on_the_fixed_scale(endless_trio):
+    import re
+
+    from thinklogit_app.app import steering
+
+    settings = DecodeSettings(alpha=2.0, schedule="constant", temperature=0.0, max_new_tokens=12, repeat_limit=0)
+    records = run_to_end(endless_trio, PROMPT, settings, streams=("guided",))["guided"].records
+    page = steering.heatmap_html(records)
+    assert [int(s) for s in re.findall(r'data-step="(\d+)"', page)] == [r.step for r in records]
+    changes = [float(c) for c in re.findall(r'data-change="([-0-9.]+)"', page)]
+    assert changes == pytest.approx([r.guided_prob - r.target_prob for r in records], abs=1e-4)
+    assert page.count('class="tok flip') == len(flips(records))
+    assert steering.colour(1.0) == "rgba(214,39,40,1.000)" and steering.colour(-0.5) == "rgba(31,119,180,0.500)"

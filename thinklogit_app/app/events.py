@@ -70,7 +70,7 @@ def wire_models(studio: Studio, models, generate) -> None:
 
 def run_outputs(generate, learn) -> list:
     return [generate.baseline.text, generate.baseline.stats, generate.baseline.badge, generate.guided.text,
-            generate.guided.stats, generate.guided.badge, generate.heatmap, generate.chart,
+            generate.guided.stats, generate.guided.badge, generate.headline, generate.heatmap, generate.chart,
             generate.inspector.step, learn.worked, generate.export, generate.state]
 
 
@@ -82,7 +82,8 @@ def run_panel(generate, learn, panel: dict) -> dict:
         out |= {column.text: panel[f"{stream}_text"], column.stats: panel[f"{stream}_stats"],
                 column.badge: panel[f"{stream}_badge"]}
     if "heatmap" in panel:
-        out |= {generate.heatmap: panel["heatmap"], generate.chart: panel["chart"]}
+        out |= {generate.headline: f"**The guider {panel['headline']}.**", generate.heatmap: panel["heatmap"],
+                generate.chart: panel["chart"]}
     if "record" in panel:
         out |= {generate.inspector.step: gr.Slider(maximum=max(panel["steps"], 1), value=panel["focus"]),
                 learn.worked: panel["worked"], generate.export: panel["export"],
@@ -95,7 +96,7 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
     the step slider drives the token inspector. (Handlers are named *_clicked so Gradio's
     default api names never take the named endpoints' names.)"""
     inspector = generate.inspector
-    inspector_outputs = [inspector.summary, inspector.target, inspector.pushed, inspector.guided]
+    inspector_outputs = [inspector.summary, inspector.formula, inspector.target, inspector.pushed, inspector.guided]
 
     @gpu
     def run_clicked(name, guider, q_target, q_guider, q_base, prompt, alpha, schedule, schedule_n, temperature,
@@ -116,8 +117,8 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
 
     def inspect(state, step):
         view = studio.inspect((state or {}).get("records", []), step)
-        return {inspector.summary: view["summary"], inspector.target: view["target"],
-                inspector.pushed: view["pushed"], inspector.guided: view["guided"]}
+        return {inspector.summary: view["summary"], inspector.formula: view["formula"],
+                inspector.target: view["target"], inspector.pushed: view["pushed"], inspector.guided: view["guided"]}
 
     inputs = [models.preset, models.guider, *models.quant, generate.prompt, *generate.settings.inputs]
     for trigger in (generate.run.click, generate.prompt.submit):
@@ -128,6 +129,59 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
     generate.stop.click(stop_clicked, None, None, api_visibility="private", concurrency_limit=None, queue=False)
     inspector.step.change(inspect, [generate.state, inspector.step], inspector_outputs, api_visibility="private",
                           trigger_mode="always_last")
+
+
+def wire_steering(studio: Studio, models, generate) -> None:
+    """Linked views and what-ifs: a click on a heatmap token opens the inspector at its step;
+    the inspector's forks replay the prompt guided up to that token, or with the other candidate
+    forced there; the alpha grid decodes the prompt at 13 alphas and a slider scrubs through them."""
+    inspector, fork, grid = generate.inspector, generate.inspector.fork, generate.alphas
+
+    def token_clicked(evt: gr.EventData):
+        step = getattr(evt, "_data", None) or {}
+        return {inspector.step: int(step.get("step", 0))} if "step" in step else {inspector.step: gr.skip()}
+
+    def fork_clicked(kind):
+        @gpu
+        def clicked(state, step, q_target, q_guider, q_base):
+            try:
+                view = studio.fork((state or {}).get("record"), (state or {}).get("records", []), step, kind,
+                                   quantization_of(q_target, q_guider, q_base))
+            except USER_ERRORS as err:
+                raise user_error(err) from None
+            return {fork.summary: view["summary"], fork.full: view["full_text"], fork.text: view["text"],
+                    fork.badge: view["badge"]}
+        return clicked
+
+    @gpu
+    def grid_clicked(name, guider, q_target, q_guider, q_base, prompt, alpha, schedule, schedule_n, temperature,
+                     top_p, max_new_tokens, seed):
+        form = {"schedule": schedule, "schedule_n": schedule_n, "temperature": temperature, "top_p": top_p,
+                "max_new_tokens": max_new_tokens, "seed": seed}
+        try:
+            result = studio.alpha_grid(name, quantization_of(q_target, q_guider, q_base), prompt, form, None, guider)
+        except USER_ERRORS as err:
+            raise user_error(err) from None
+        view = studio.alpha_view(result, alpha)
+        return {grid.state: result, grid.strip: view["strip"], grid.summary: view["summary"],
+                grid.heatmap: view["heatmap"]}
+
+    def scrubbed(result, alpha):
+        view = studio.alpha_view(result, alpha)
+        return {grid.strip: view["strip"], grid.summary: view["summary"], grid.heatmap: view["heatmap"]}
+
+    generate.heatmap.click(token_clicked, None, inspector.step, api_visibility="private", queue=False)
+    fork_inputs = [generate.state, inspector.step, *models.quant]
+    fork_outputs = [fork.summary, fork.full, fork.text, fork.badge]
+    for button, kind in ((fork.stop_after, "stop"), (fork.force, "force")):
+        button.click(fork_clicked(kind), fork_inputs, fork_outputs, api_visibility="private",
+                     concurrency_id="generate", show_progress="minimal")
+    grid_inputs = [models.preset, models.guider, *models.quant, generate.prompt, grid.alpha,
+                   *generate.settings.inputs[1:]]  # the grid's own alpha slider in place of the form's
+    grid.button.click(grid_clicked, grid_inputs, [grid.state, grid.strip, grid.summary, grid.heatmap],
+                      api_visibility="private", concurrency_id="generate", show_progress="minimal")
+    grid.alpha.change(scrubbed, [grid.state, grid.alpha], [grid.strip, grid.summary, grid.heatmap],
+                      api_visibility="private", trigger_mode="always_last", queue=False)
 
 
 def wire_evaluate(studio: Studio, models, evaluation) -> None:

@@ -14,13 +14,15 @@ from typing import Callable, Iterator
 
 from .. import validation
 from ..core.alphas import DEFAULT_ALPHAS
+from ..core.engine import DecodeSettings, run_to_end
 from ..evaluation.alpha_grid import alpha_grid
 from ..evaluation.cost import model_bytes
+from ..evaluation.grading import extract_answer
 from ..evaluation.record import examples_of, read_run, reference_for, run_record
 from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError, evaluation_variants
-from . import plots, views
+from . import plots, steering, views
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = validation.EVAL_MAX_N
@@ -117,7 +119,7 @@ class Studio:
     @staticmethod
     def steering_panels(records: list) -> dict:
         """The heavy views of a trace: the flip headline, the heatmap and the chart."""
-        return {"headline": views.flip_headline(records), "heatmap": views.heatmap(records),
+        return {"headline": views.flip_headline(records), "heatmap": steering.heatmap_html(records),
                 "chart": plots.token_chart(views.chart_series(records))}
 
     def finished_panels(self, record: dict, records: list) -> dict:
@@ -196,6 +198,48 @@ class Studio:
         finally:
             self.manager.untrack(cancel)
         return {"preset": chosen.name} | result
+
+    def alpha_view(self, result: dict | None, alpha) -> dict:
+        """The scrubber at one alpha of a grid: the strip, that alpha's heatmap, text and summary."""
+        entries = (result or {}).get("alphas") or []
+        if not entries:
+            return {"strip": "", "heatmap": steering.heatmap_html([]), "summary": "", "text": ""}
+        entry = min(entries, key=lambda e: abs(e["alpha"] - float(alpha or 0)))
+        return {"strip": steering.alpha_strip_html(result, entry["alpha"]), "heatmap": steering.grid_heatmap_html(entry),
+                "summary": steering.grid_summary(entry), "text": entry["text"]}
+
+    # ---- what one nudge sets off -----------------------------------------------------
+    def fork(self, record: dict | None, records: list, step, kind: str, quantization: dict | None = None) -> dict:
+        """The run's prompt again, guided stream only: "stop" = guidance for steps 0..step only
+        (schedule first:step+1, the run's alpha); "force" = at `step` the other candidate (the
+        target's own pick where the guider flipped it, else the guided runner-up), then decode on."""
+        if not record or not records:
+            raise ValueError("Run a prompt first: then fork it at one of its tokens.")
+        index = max(0, min(int(step or 0), len(records) - 1))
+        chosen_step = records[index]
+        settings = {k: v for k, v in record["settings"].items() if k != "force"}
+        token = None
+        if kind == "stop":
+            settings["schedule"] = f"first:{index + 1}"
+        else:
+            other = (chosen_step.target_pick_id, chosen_step.target_pick) if chosen_step.steered else next(
+                (e["id"], e["token"]) for e in chosen_step.guided_top if e["id"] != chosen_step.token_id)
+            settings["force"], token = {index: other[0]}, other[1]
+        chosen, guider, quantization = self.request(record.get("preset"), record.get("guider"), quantization)
+        trio = self.manager.get(chosen.name, quantization, guider)
+        cancel = threading.Event()
+        self.manager.track(cancel)
+        try:
+            guided = run_to_end(trio, record["prompt"], DecodeSettings(**settings), ("guided",), cancel)["guided"]
+        finally:
+            self.manager.untrack(cancel)
+        reference = record.get("reference")
+        full = {"ids": record["guided"]["ids"], "answer": extract_answer(record["guided"]["text"])}
+        fork = {"ids": guided.ids, "answer": extract_answer(guided.text)}
+        return {"text": guided.text, "full_text": record["guided"]["text"], "ids": guided.ids,
+                "summary": steering.fork_summary(kind, index, full, fork, token),
+                "badge": views.answer_badge(guided.text, reference, True)["markdown"],
+                "headline": views.flip_headline(guided.records), "records": guided.records}
 
     # ---- one token -----------------------------------------------------------------
     @staticmethod

@@ -27,6 +27,21 @@ LEGEND = ("Colour = guided probability − target probability of each written to
           "every run and every α. ▴ = flip: the token written differs from the target's own top pick (triangles "
           "in the chart). Hover a bar for that step's top-5 tables.")
 
+READING = """**Reading this chart.** Each guided token is coloured by how much guidance changed *its own*
+probability: guided probability − target probability, from −1 (blue) through 0 (no colour) to +1 (red), on
+one fixed scale for every run and every α. A token the target was already sure of stays pale however hard the
+guider pushed. Outlined tokens with ▴ are **flips**: the written token is not the target's own top pick —
+the only places where the guider changed *what* was written. Often one early flip is all it takes: use
+"Stop guiding after this token" in the inspector to see what that one flip sets off on its own.
+
+- **prob change** (bars): guided − target probability of the written token.
+- **KL** (line): KL(guided ‖ target) in nats — how far guidance moved the whole next-token distribution (0 = not at all).
+- **target / guider / base logit**: each model's raw score for a token (higher = likelier).
+- **α·(guider − base)**: what the reasoning fine-tune changed about a token, times α: added to the target's score.
+- **guided logit**: target logit + α·(guider − base), the score the guided stream samples from.
+- **Δ up / Δ down**: the tokens α·(guider − base) raised or lowered most (special tokens no model writes are left out).
+"""
+
 CSS = """
 #baseline-text textarea, #guided-text textarea { font-family: var(--font-mono); font-size: 13px; }
 #heatmap .textfield { font-family: var(--font-mono); font-size: 13px; line-height: 1.9; }

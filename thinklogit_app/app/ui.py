@@ -15,9 +15,9 @@ import gradio as gr
 
 from ..models.presets import QUANTIZATIONS
 from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_KINDS, TEMPERATURE_RANGE
-from . import api, events
+from . import api, events, steering
 from .handlers import EVAL_MAX_N, Studio
-from .texts import HOW_IT_WORKS, INTRO, LEGEND
+from .texts import HOW_IT_WORKS, INTRO, LEGEND, READING
 from .views import TABLE_HEADERS
 
 GENERATE_CONCURRENCY = int(os.environ.get("THINKLOGIT_CONCURRENCY", "2"))
@@ -69,18 +69,67 @@ def stream_column(title: str, name: str) -> SimpleNamespace:
 
 
 def inspector_panel() -> SimpleNamespace:
-    """One step of the guided stream: what the target wanted, what the guider pair pushed, what was picked."""
-    with gr.Accordion("Inspect one token", open=True):
+    """One step of the guided stream: the formula term by term, what the target wanted, what the
+    guider pair pushed, what was picked; and two forks from that token."""
+    with gr.Accordion("Inspect one token (click a token above, or pick its step)", open=True):
         step = gr.Slider(0, 1, value=0, step=1, label="step (generated token)", elem_id="step")
         summary = gr.Markdown(elem_id="step-summary")
+        formula = gr.Dataframe(headers=TABLE_HEADERS["formula"], interactive=False, elem_id="formula",
+                               label="guided = target + α·(guider − base), for the written token and the target's "
+                                     "own pick")
         with gr.Row():
             target = gr.Dataframe(headers=TABLE_HEADERS["target"], label="What the target wanted (top-5)",
                                   interactive=False)
-            pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], label="What α·(guider − base) pushed up / down",
-                                  interactive=False)
+            pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], interactive=False,
+                                  label="What α·(guider − base) pushed up / down (special tokens no model writes "
+                                        "left out)")
             guided = gr.Dataframe(headers=TABLE_HEADERS["guided"], label="What was picked (guided top-5)",
                                   interactive=False)
-    return SimpleNamespace(step=step, summary=summary, target=target, pushed=pushed, guided=guided)
+        fork = fork_panel()
+    return SimpleNamespace(step=step, summary=summary, formula=formula, target=target, pushed=pushed, guided=guided,
+                           fork=fork)
+
+
+def fork_panel() -> SimpleNamespace:
+    """What one nudge sets off: replay the prompt guided only up to this token, or with the other
+    candidate forced here, beside the full run."""
+    with gr.Row():
+        stop_after = gr.Button("Stop guiding after this token", size="sm", elem_id="fork-stop")
+        force = gr.Button("Force the other candidate here", size="sm", elem_id="fork-force")
+    summary = gr.Markdown(elem_id="fork-summary")
+    with gr.Row(equal_height=False):
+        full = gr.Textbox(label="Full run (guided throughout)", lines=6, max_lines=12, elem_id="fork-full")
+        forked = gr.Textbox(label="The fork", lines=6, max_lines=12, elem_id="fork-text")
+    badge = gr.Markdown(elem_id="fork-badge")
+    return SimpleNamespace(stop_after=stop_after, force=force, summary=summary, full=full, text=forked, badge=badge)
+
+
+def steering_panel() -> SimpleNamespace:
+    """Where the guider steers: the flip headline, the clickable heatmap on a fixed colour
+    scale with its numbered bar, the per-token chart and a note on reading them."""
+    gr.Markdown("### Where the guider steers")
+    headline = gr.Markdown(elem_id="headline")
+    heatmap = gr.HTML(steering.heatmap_html([]), css_template=steering.CSS, js_on_load=steering.CLICK_JS,
+                      elem_id="heatmap")
+    gr.HTML(steering.colour_bar_html(), css_template=steering.CSS, js_on_load=None, elem_id="colour-bar")
+    gr.Markdown(LEGEND)
+    chart = gr.Plot(show_label=False, elem_id="chart")
+    with gr.Accordion("Reading this chart", open=False):
+        gr.Markdown(READING)
+    return SimpleNamespace(headline=headline, heatmap=heatmap, chart=chart)
+
+
+def alphas_panel() -> SimpleNamespace:
+    """What alpha does: this prompt at α 0..3 (one batched decode), a slider to scrub through
+    the answers, a strip of which alphas answer correctly."""
+    with gr.Accordion("What α does: this prompt at α 0 to 3", open=False):
+        button = gr.Button("Decode this prompt at 13 alphas (one batched decode)", size="sm", elem_id="grid-run")
+        strip = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-strip")
+        alpha = gr.Slider(0, 3, value=1, step=0.25, label="α (scrub through the grid)", elem_id="grid-alpha")
+        summary = gr.Markdown(elem_id="grid-summary")
+        heatmap = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-heatmap")
+    return SimpleNamespace(button=button, strip=strip, alpha=alpha, summary=summary, heatmap=heatmap,
+                           state=gr.State({}))
 
 
 def generate_tab(first: dict) -> SimpleNamespace:
@@ -96,14 +145,13 @@ def generate_tab(first: dict) -> SimpleNamespace:
     with gr.Row(equal_height=False):
         baseline = stream_column("Target alone", "baseline")
         guided = stream_column("Target + ThinkLogit", "guided")
-    gr.Markdown("### Where the guider steers")
-    heatmap = gr.HighlightedText(show_label=False, combine_adjacent=False, elem_id="heatmap")
-    gr.Markdown(LEGEND)
-    chart = gr.Plot(show_label=False, elem_id="chart")
+    steer = steering_panel()
     inspector = inspector_panel()
+    alphas = alphas_panel()
     export = gr.DownloadButton("Download the run's trace (JSON)", value=None, elem_id="export")
     return SimpleNamespace(prompt=prompt, examples=examples, settings=settings, run=run, stop=stop,
-                           baseline=baseline, guided=guided, heatmap=heatmap, chart=chart, inspector=inspector,
+                           baseline=baseline, guided=guided, headline=steer.headline, heatmap=steer.heatmap,
+                           chart=steer.chart, inspector=inspector, alphas=alphas,
                            export=export, state=gr.State({}))
 
 
@@ -150,6 +198,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
                 learn = learn_tab()
         events.wire_models(studio, models, generate)
         events.wire_generate(studio, models, generate, learn, GENERATE_CONCURRENCY)
+        events.wire_steering(studio, models, generate)
         events.wire_evaluate(studio, models, evaluation)
         demo.load(studio.status_line, None, models.status, api_visibility="private")
         api.register(studio, GENERATE_CONCURRENCY)

@@ -1,0 +1,120 @@
+"""The steering views as HTML: the clickable heatmap (one span per guided token, coloured by
+guided - target probability on a fixed scale, flips outlined, its top-5 tables as a tooltip),
+the numbered colour bar, and the alpha scrubber's strip. Pure functions over trace records
+and alpha-grid results; the numbers are views.py's."""
+from __future__ import annotations
+
+import html
+import re
+
+from ..core.trace import StepTrace
+from .views import STEERED_MARK, display_token, hover_text, prob_change
+
+UP, DOWN = (214, 39, 40), (31, 119, 180)  # red: guidance made the token likelier; blue: less likely
+TICKS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+
+# Clicking a token (any element with data-step) sends its step to Python as the HTML's click event.
+CLICK_JS = ("element.addEventListener('click', (e) => { const t = e.target.closest('[data-step]'); "
+            "if (t) trigger('click', {step: Number(t.dataset.step)}); });")
+
+CSS = """
+.tl-heat { font-family: var(--font-mono); font-size: 13px; line-height: 2.1; white-space: pre-wrap; }
+.tl-heat .tok { cursor: pointer; border-radius: 3px; padding: 1px 0; }
+.tl-heat .tok:hover { outline: 1px solid var(--body-text-color); }
+.tl-heat .tok.flip { outline: 2px solid var(--body-text-color); font-weight: 700; padding: 1px 2px; }
+.tl-heat .tok.focus { box-shadow: 0 3px 0 0 var(--color-accent); }
+.tl-bar { display: flex; align-items: center; gap: 8px; font-size: 12px; margin: 6px 0 2px; }
+.tl-bar .ramp { flex: 0 0 220px; height: 12px; border-radius: 3px; border: 1px solid var(--border-color-primary);
+  background: linear-gradient(to right, rgb(31,119,180), rgba(31,119,180,0) 50%, rgba(214,39,40,0) 50%, rgb(214,39,40)); }
+.tl-bar .ticks { display: flex; justify-content: space-between; width: 220px; font-size: 11px; }
+.tl-strip { display: flex; flex-wrap: wrap; gap: 4px; font-size: 12px; font-family: var(--font-mono); }
+.tl-strip span { padding: 2px 6px; border-radius: 4px; border: 1px solid var(--border-color-primary); }
+.tl-strip .ok { background: rgba(44,160,44,0.25); }
+.tl-strip .bad { background: rgba(214,39,40,0.2); }
+.tl-strip .now { outline: 2px solid var(--body-text-color); font-weight: 700; }
+"""
+
+
+def colour(change: float) -> str:
+    """The fixed scale: -1 full blue, 0 transparent, +1 full red (the same for every run and alpha)."""
+    rgb = UP if change > 0 else DOWN
+    return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{min(abs(change), 1.0):.3f})"
+
+
+def tooltip(record: StepTrace) -> str:
+    """The token's hover text (step, probabilities, target top-5 vs guided top-5) as plain lines."""
+    return html.unescape(re.sub(r"</?b>", "", hover_text(record).replace("<br>", "\n")))
+
+
+def _span(step: int, token: str, change: float, flip: bool, title: str, focus: bool = False) -> str:
+    text = display_token(token)
+    if flip:
+        text = text[:-1] + STEERED_MARK + "\n" if text.endswith("\n") else text + STEERED_MARK
+    classes = "tok" + (" flip" if flip else "") + (" focus" if focus else "")
+    return (f'<span class="{classes}" data-step="{step}" data-change="{change:.4f}" title="{html.escape(title)}" '
+            f'style="background:{colour(change)}">{html.escape(text)}</span>')
+
+
+def heatmap_html(records: list[StepTrace], focus: int | None = None) -> str:
+    """The guided text, one clickable span per token (data-step), coloured by guided - target
+    probability of the written token; flips (written != the target's own top pick) outlined, ▴."""
+    if not records:
+        return '<div class="tl-heat"><em>Run a prompt: its guided text, coloured token by token, appears here.</em></div>'
+    spans = [_span(r.step, r.token, prob_change(r), r.steered and not r.forced, tooltip(r), r.step == focus)
+             for r in records]
+    return '<div class="tl-heat">' + "".join(spans) + "</div>"
+
+
+def grid_heatmap_html(entry: dict) -> str:
+    """One alpha of the grid as the same heatmap (no tooltips: the grid keeps no top-5 tables)."""
+    flipped = {f["step"] for f in entry["flips"]}
+    spans = [_span(i, token, change, i in flipped, f"step {i} · prob change {change:+.3f}")
+             for i, (token, change) in enumerate(zip(entry["tokens"], entry["changes"]))]
+    return '<div class="tl-heat">' + "".join(spans) + "</div>"
+
+
+def colour_bar_html() -> str:
+    """The numbered colour bar of the fixed scale."""
+    ticks = "".join(f"<span>{t:+g}</span>" for t in TICKS)
+    return ('<div class="tl-bar"><span>guided − target probability of the written token</span>'
+            f'<div><div class="ramp"></div><div class="ticks">{ticks}</div></div>'
+            f'<span><b>{STEERED_MARK}</b> outlined = flip (not the target\'s own top pick)</span></div>')
+
+
+def alpha_strip_html(result: dict, current: float | None = None) -> str:
+    """One chip per alpha of the grid: ✔ / ✘ against the reference (or the answer), flips count."""
+    chips = []
+    for entry in result.get("alphas", []):
+        mark = {True: "✔", False: "✘"}.get(entry["correct"], entry["answer"] or "–")
+        kind = {True: "ok", False: "bad"}.get(entry["correct"], "")
+        now = " now" if current is not None and abs(entry["alpha"] - current) < 1e-9 else ""
+        chips.append(f'<span class="{kind}{now}" title="{len(entry["flips"])} flips">α {entry["alpha"]:g} '
+                     f"{html.escape(str(mark))}</span>")
+    return '<div class="tl-strip">' + "".join(chips) + "</div>"
+
+
+def grid_summary(entry: dict) -> str:
+    """One alpha of the grid in words: its answer, its verdict, its flips."""
+    verdict = {True: " ✔ correct", False: " ✘ incorrect"}.get(entry["correct"], "")
+    flips = entry["flips"]
+    where = ", ".join(f"step {f['step']} `{_md(f['target_pick'])}`→`{_md(f['token'])}`" for f in flips[:4])
+    return (f"**α {entry['alpha']:g}**: answer `{entry['answer']}`{verdict} · {len(entry['ids'])} tokens · "
+            f"flipped {len(flips)}" + (f": {where}" + (" …" if len(flips) > 4 else "") if flips else ""))
+
+
+def fork_summary(kind: str, step: int, full: dict, fork: dict, token: str | None = None) -> str:
+    """What the fork changed: where its tokens leave the full run's, and both answers."""
+    same = next((i for i, (a, b) in enumerate(zip(full["ids"], fork["ids"])) if a != b), None)
+    if same is None and len(full["ids"]) == len(fork["ids"]):
+        outcome = "**the very same text as the full run**"
+    else:
+        at = same if same is not None else min(len(full["ids"]), len(fork["ids"]))
+        outcome = f"the text leaves the full run's at step **{at}**"
+    what = (f"Guided only for steps 0–{step} (α 0 after)" if kind == "stop"
+            else f"Step {step} forced to `{_md(token or '')}`, then decoded on")
+    return (f"{what}: {len(fork['ids'])} tokens, {outcome}. Answer: full run `{full.get('answer')}`, "
+            f"this one `{fork.get('answer')}`.")
+
+
+def _md(token: str) -> str:
+    return repr(token)[1:-1].replace("`", "'")
