@@ -88,12 +88,11 @@ def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_pre
     preset = replace(saved_preset, variants={"thinklogit-b": str(tmp_path / "guider-b")})
     manager = ModelManager([preset])
     first = manager.get("saved")
-    running = threading.Event()
-    manager.track(running)  # a visitor's run on the preset's own guider
+    running = manager.acquire("saved")  # a visitor's run on the preset's own guider
     swapped = manager.get("saved", None, "thinklogit-b")
     assert swapped.target is first.target and swapped.base is first.base and swapped.guider is not first.guider
     assert manager.loads == 2 and manager.get("saved", None, "thinklogit-b") is swapped
-    assert not running.is_set()  # another guider stops nobody's run
+    assert running.trio is first and manager.status()["trios"][0]["runs"] == 1  # another guider stops nobody's run
     assert manager.status()["guiders_loaded"] == ["", "thinklogit-b"]
     assert "guiders loaded: the preset's, thinklogit-b" in manager.status_line()
     assert manager.status()["memory_bytes"] == first.info["memory_bytes"] + swapped.guider.get_memory_footprint()
@@ -107,8 +106,11 @@ def test_a_variant_guider_swaps_in_alone_and_decodes_like_a_fresh_load(saved_pre
     assert manager.get("saved", None, "default") is first and manager.loads == 2  # both guiders stay loaded
     assert manager.variant_guiders("saved") == {"thinklogit-b": swapped.guider}  # evaluation reuses it, no reload
     assert manager.loads == 2 and manager.status()["guider"] == ""  # and the guider in use is still the own one
-    manager.get("saved", {"target": "4bit"})  # other models: everything reloads, runs on the old ones stop
-    assert running.is_set() and manager.status()["guiders_loaded"] == [""] and manager.loads == 3
+    manager.get("saved", {"target": "4bit"})  # other models load beside the ones a run holds
+    assert manager.status()["guiders_loaded"] == [""] and manager.loads == 3
+    assert [(t["quantization"]["target"], t["runs"]) for t in manager.status()["trios"]] == [("none", 1), ("4bit", 0)]
+    assert manager.get("saved", None, "thinklogit-b") is swapped and manager.loads == 3
+    running.release()
     with pytest.raises(PresetError, match="has no guider 'nope': choose one of default, thinklogit-b"):
         manager.get("saved", None, "nope")
     assert [value for _, value in manager.guiders(preset)] == ["", "thinklogit-b"]

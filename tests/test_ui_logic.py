@@ -3,6 +3,7 @@ settings form, Stop, and the shared model manager — on tiny random trios."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import torch
@@ -213,15 +214,17 @@ def form_of(studio, preset=None, **change):
     return studio.preset_view(preset)["form"] | change
 
 
-def test_models_load_once_are_shared_and_switching_frees_them(studio):
+def test_models_load_once_are_shared_and_another_preset_loads_beside(studio):
     manager = studio.manager
     first = manager.get("tiny")
     assert manager.get("tiny", {"target": "none"}) is first and manager.loads == 1
-    cancel = threading.Event()
-    manager.track(cancel)
-    second = manager.get("long")
-    assert second is not first and manager.loads == 2 and cancel.is_set()  # old runs told to stop
-    assert manager.loaded == "long"
+    with manager.acquire("tiny") as held:  # a visitor's run holds the trio
+        second = manager.get("long")
+        assert second is not first and manager.loads == 2  # loaded beside it
+        assert manager.get("tiny") is held is first and manager.loads == 2  # nothing pulled from under the run
+    assert manager.loaded == "tiny"
+    assert [t["preset"] for t in manager.status()["trios"]] == ["long", "tiny"]  # least recently used first
+    manager.get("long")
     line = studio.status_line()
     assert "long" in line and "cpu" in line and "float32" in line and "MiB" in line and "target none" in line
 
@@ -233,7 +236,7 @@ def test_a_preset_that_cannot_load_here_says_so_and_keeps_the_loaded_one(studio)
     assert dict(studio.manager.choices())["big (cannot load here)"] == "big"
     with pytest.raises(PresetError, match="needs a CUDA GPU.*Still loaded: tiny"):
         studio.load("big")
-    with pytest.raises(PresetError, match="quantization of the target must be one of none, 8bit, 4bit"):
+    with pytest.raises(ValueError, match="quantization of the target must be one of none, 8bit, 4bit"):
         studio.load("tiny", {"target": "3bit"})
     assert studio.manager.loaded == "tiny"
 
@@ -287,9 +290,32 @@ def test_stop_stops_the_generation_thread_and_run_again_works(studio):
 def test_a_client_that_goes_away_stops_its_run(studio):
     frames = studio.generate_panels("gone", "long", None, PROMPT, form_of(studio, "long"), every=0.02)
     next(frames)
-    run = studio.runs._runs["gone"]
+    cancel = studio.runs._jobs[("gone", "generate")]
     frames.close()  # what Gradio does when the client disconnects or cancels
-    assert run.finished.wait(10) and run.cancel.is_set()
+    assert cancel.is_set() and cancel.reason == "cancelled"
+    assert no_live_runs(), "the engine's worker thread must end when its client goes away"
+    assert studio.runs.active() == 0 and [t["runs"] for t in studio.manager.status()["trios"]] == [0]
+
+
+def no_live_runs(timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(t.name == "thinklogit-run" for t in threading.enumerate()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_new_run_of_the_same_session_supersedes_its_previous_one_only(studio):
+    first, _ = studio.start("s", "long", None, PROMPT, form_of(studio, "long"))
+    other, _ = studio.start("t", "long", None, PROMPT, form_of(studio, "long"))  # another visitor
+    second, _ = studio.start("s", "long", None, PROMPT, form_of(studio, "long", max_new_tokens=4))
+    assert first.finished.wait(10) and first.snapshot().guided.stop_reason == "superseded"
+    assert first.snapshot().baseline.stop_reason == "superseded"
+    assert second.finished.wait(10) and second.snapshot().guided.stop_reason == "max_new_tokens"
+    assert not other.cancel.is_set() and not other.finished.is_set()  # the other visitor's run goes on
+    assert studio.stop("t") is True and other.finished.wait(10)
+    assert other.snapshot().guided.stop_reason == "cancelled"
 
 
 def test_bad_inputs_are_refused_before_any_model_work(studio):

@@ -33,7 +33,7 @@ KEEP_EXPORTS = 32  # exported traces kept on disk (a long run's trace is megabyt
 class Studio:
     def __init__(self, manager: ModelManager | None = None, export_dir: str | Path | None = None):
         self.manager = manager or ModelManager()
-        self.runs = RunRegistry(self.manager)
+        self.runs = RunRegistry()
         self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="thinklogit-runs-"))
         self.export_dir.mkdir(parents=True, exist_ok=True)
         self._exports, self._export_lock = 0, threading.Lock()
@@ -54,7 +54,8 @@ class Studio:
 
     def load(self, name: str | None, quantization: dict | None = None, guider: str | None = None) -> str:
         """Load (or keep) a preset's trio with the chosen guider; the status line afterwards."""
-        self.manager.get(name, quantization, guider)
+        chosen, guider, quantization = self.request(name, guider, quantization)
+        self.manager.get(chosen.name, quantization, guider)
         return self.manager.status_line()
 
     def status_line(self) -> str:
@@ -63,15 +64,23 @@ class Studio:
     # ---- generation ----------------------------------------------------------------
     def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
               form: dict, guider: str | None = None) -> tuple[Run, str | None]:
-        """Validate the inputs, get the models, start the run; (run, reference answer)."""
+        """Validate the inputs, supersede the session's previous run, lease the models (waiting
+        for memory if the budget is held by others' runs), start the run; (run, reference answer)."""
         prompt = validation.check_prompt(prompt)
         chosen, guider, quantization = self.request(preset, guider, quantization)
         settings = validation.settings_from(chosen.defaults, form)
-        trio = self.manager.get(chosen.name, quantization, guider)
-        reference = reference_for(prompt, examples_of(chosen), chosen.task)
-        run = Run(trio, prompt, settings)
-        self.runs.start(session or "anonymous", run)
-        return run, reference
+        session = session or "anonymous"
+        cancel = self.runs.open(session)
+        lease = None
+        try:
+            lease = self.manager.acquire(chosen.name, quantization, guider, cancel)
+            run = Run(lease.trio, prompt, settings, cancel=cancel, lease=lease)
+        except BaseException:
+            if lease is not None:
+                lease.release()
+            self.runs.close(session, cancel)
+            raise
+        return run.start(), reference_for(prompt, examples_of(chosen), chosen.task)
 
     def request(self, preset, guider, quantization) -> tuple:
         """A request's (Preset, guider choice, quantization) checked, before any model work."""
@@ -89,7 +98,7 @@ class Studio:
                 yield snap, heavy
         finally:
             run.cancel.set()  # no-op when it finished; stops it when the client went away
-            self.runs.finish(session or "anonymous", run)
+            self.runs.close(session or "anonymous", run.cancel)
 
     def generate_panels(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
                         form: dict, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ..core.cancel import Cancel, reason_of
 from ..core.engine import STREAMS, DecodeSettings, decode, encode_prompt
 
 TEXT_EVERY_S = 0.1  # how often the two text columns refresh
@@ -58,11 +58,13 @@ class Snapshot:
 class Run:
     """One generation on a worker thread. `cancel` stops the engine at its next step."""
 
-    def __init__(self, trio, prompt: str, settings: DecodeSettings, streams=STREAMS):
+    def __init__(self, trio, prompt: str, settings: DecodeSettings, streams=STREAMS, cancel: Cancel | None = None,
+                 lease=None):
         encode_prompt(trio, prompt, settings.max_new_tokens)  # refuse a bad prompt before any thread starts
         settings.validate()
         self.trio, self.prompt, self.settings = trio, prompt, settings
-        self.cancel = threading.Event()
+        self.cancel = cancel or Cancel()
+        self.lease = lease  # the manager's hold on the trio, released when the worker ends
         self.finished = threading.Event()
         self.error: BaseException | None = None
         self.started = time.perf_counter()
@@ -90,6 +92,8 @@ class Run:
         except BaseException as err:  # reported to the handler, which turns it into a message
             self.error = err
         finally:
+            if self.lease is not None:
+                self.lease.release()
             self.finished.set()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -107,7 +111,7 @@ class Run:
             ids = list(state.ids[:length]) if state is not None else []
             records = list(state.records[:length]) if state is not None else []
             if done and stop is None and self.cancel.is_set():
-                stop = "cancelled"  # stopped before its first step
+                stop = reason_of(self.cancel)  # stopped before its first step
             views[name] = StreamView(name, ids, self.trio.tokenizer.decode(ids, skip_special_tokens=True),
                                      stop, speed, records, seconds, prefill)
         return Snapshot(step, done, views["baseline"], views["guided"], self.error if done else None)
@@ -133,44 +137,39 @@ class Run:
 
 
 class RunRegistry:
-    """The current run of each session (browser tab or API client), so Stop can find it.
-    A new run in a session stops that session's previous one."""
+    """The live jobs of each session (browser tab or API client), one per kind ("generate",
+    "evaluate"), by their Cancel: Stop sets them, and a session's new job of a kind
+    supersedes (stops, reason "superseded") its previous one. Nothing here touches another
+    session's jobs."""
 
-    def __init__(self, manager=None, capacity: int = 256):
-        self.manager = manager
-        self.capacity = capacity
-        self._runs: OrderedDict[str, Run] = OrderedDict()
+    def __init__(self):
+        self._jobs: dict[tuple[str, str], Cancel] = {}
         self._lock = threading.Lock()
 
-    def start(self, session: str, run: Run) -> Run:
+    def open(self, session: str, kind: str = "generate") -> Cancel:
+        """The Cancel of a new job of `session`; its previous job of that kind is superseded."""
+        cancel = Cancel()
         with self._lock:
-            old = self._runs.pop(session, None)
-            if old is not None:
-                old.cancel.set()
-            self._runs[session] = run
-            while len(self._runs) > self.capacity:
-                _, stale = self._runs.popitem(last=False)
-                stale.cancel.set()
-        if self.manager is not None:
-            self.manager.track(run.cancel)
-        return run.start()
+            old = self._jobs.get((session, kind))
+            self._jobs[(session, kind)] = cancel
+        if old is not None:
+            old.set("superseded")
+        return cancel
 
-    def finish(self, session: str, run: Run) -> None:
+    def close(self, session: str, cancel: Cancel, kind: str = "generate") -> None:
+        """The job ended (finished, stopped or failed): forget it."""
         with self._lock:
-            if self._runs.get(session) is run:
-                del self._runs[session]
-        if self.manager is not None:
-            self.manager.untrack(run.cancel)
+            if self._jobs.get((session, kind)) is cancel:
+                del self._jobs[(session, kind)]
 
     def stop(self, session: str) -> bool:
-        """Signal the session's run to stop; False when it has none running."""
+        """Stop every live job of the session; False when it has none."""
         with self._lock:
-            run = self._runs.get(session)
-        if run is None or run.finished.is_set():
-            return False
-        run.cancel.set()
-        return True
+            live = [c for (s, _), c in self._jobs.items() if s == session and not c.is_set()]
+        for cancel in live:
+            cancel.set()
+        return bool(live)
 
     def active(self) -> int:
         with self._lock:
-            return sum(not r.finished.is_set() for r in self._runs.values())
+            return sum(not c.is_set() for c in self._jobs.values())

@@ -16,6 +16,7 @@ from typing import Iterator
 import torch
 from transformers import DynamicCache
 
+from .cancel import reason_of
 from .arithmetic import AlphaSchedule, common_vocab, steering_delta
 from .forward import next_logits
 from .sampling import choose_next, make_warpers, validate_sampling
@@ -210,7 +211,7 @@ def _mark_cancelled(cancel, live, state) -> None:
     for name in live:
         st = state[name]
         if cancel is not None and cancel.is_set() and not st.done:
-            st.stop_reason = "cancelled"
+            st.stop_reason = reason_of(cancel)  # "cancelled", or "superseded" by the visitor's next run
         if st.done and st.finished is None:
             st.finished = time.perf_counter()
 

@@ -1,0 +1,70 @@
+"""Several visitors of one served app (`python app.py`, tiny presets) over gradio_client:
+a visitor's choice of quantization loads beside the others and stops nobody's run; a run
+ends only by its own visitor (Stop, a new run: "superseded")."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from gradio_client import Client
+
+from app_server import serve, tiny_presets
+
+PROMPT = "Q:12+34\n"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("visitors")
+    with serve(tiny_presets(folder / "presets"), folder / "app.log", extra_env={"OMP_NUM_THREADS": "1"}) as url:
+        yield url
+
+
+def wait_for_tokens(job, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        updates = job.outputs()
+        if updates and len(updates[-1]["guided"]["ids"]) >= count:
+            return
+        assert not job.done(), "the run ended before streaming"
+        time.sleep(0.05)
+    raise AssertionError(f"no {count} tokens streamed in {timeout} s")
+
+
+def test_two_visitors_with_different_quantizations_both_finish_with_their_solo_tokens(url):
+    one, two = Client(url, verbose=False), Client(url, verbose=False)
+    run = {"prompt": PROMPT, "preset": "tiny-endless", "max_new_tokens": 120}
+    solo = {q: one.predict(**run, quantize_target=q, api_name="/generate") for q in ("none", "4bit")}
+    assert solo["none"]["guided"]["ids"] != solo["4bit"]["guided"]["ids"]  # the quantization shows
+    first = one.submit(**run, quantize_target="none", api_name="/generate")
+    wait_for_tokens(first, 5)
+    second = two.submit(**run, quantize_target="4bit", api_name="/generate")  # the other visitor's choice
+    both = {"none": first.result(timeout=300), "4bit": second.result(timeout=300)}
+    for quant, final in both.items():
+        assert final["guided"]["stop_reason"] == final["baseline"]["stop_reason"] == "max_new_tokens", quant
+        assert final["guided"]["ids"] == solo[quant]["guided"]["ids"], quant
+        assert final["baseline"]["ids"] == solo[quant]["baseline"]["ids"], quant
+
+
+def test_stop_stops_only_its_own_visitors_run(url):
+    one, two = Client(url, verbose=False), Client(url, verbose=False)
+    theirs = two.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
+    mine = one.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
+    wait_for_tokens(theirs, 3)
+    wait_for_tokens(mine, 3)
+    assert one.predict(api_name="/stop") is True
+    assert mine.result(timeout=60)["guided"]["stop_reason"] == "cancelled"
+    wait_for_tokens(theirs, len(theirs.outputs()[-1]["guided"]["ids"]) + 5)  # the other visitor's run goes on
+    assert two.predict(api_name="/stop") is True
+    assert theirs.result(timeout=60)["guided"]["stop_reason"] == "cancelled"
+
+
+def test_a_second_job_of_one_client_supersedes_its_first(url):
+    one = Client(url, verbose=False)
+    first = one.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
+    wait_for_tokens(first, 3)
+    second = one.submit(prompt=PROMPT, preset="tiny-endless", max_new_tokens=5, api_name="/generate")
+    superseded = first.result(timeout=60)
+    assert superseded["guided"]["stop_reason"] == superseded["baseline"]["stop_reason"] == "superseded"
+    assert second.result(timeout=60)["guided"]["stop_reason"] == "max_new_tokens"
+    assert one.predict(api_name="/stop") is False  # nothing of this visitor runs now
