@@ -48,7 +48,7 @@ def register(studio: Studio, concurrency: int) -> None:
     @gpu
     def alphas(prompt: str, alphas: str = "", preset: str = "", schedule: str = "",
                temperature: float | None = None, top_p: float | None = None, max_new_tokens: int | None = None,
-               seed: int | None = None, guider: str = "") -> dict:
+               seed: int | None = None, guider: str = "", request: gr.Request = None) -> dict:
         """Decode `prompt` at a grid of alpha values (comma-separated; "" = 0 to 3 by 0.25) as
         ONE batched decode. {"preset", "prompt", "settings", "reference", "seconds", "alphas":
         [per alpha: alpha, ids, text, stop_reason, answer, correct, flips, tokens, changes]};
@@ -56,7 +56,8 @@ def register(studio: Studio, concurrency: int) -> None:
         settings = {"schedule": schedule, "temperature": temperature, "top_p": top_p,
                     "max_new_tokens": max_new_tokens, "seed": seed}
         try:
-            return studio.alpha_grid(preset or None, None, prompt, settings, alphas, guider or None)
+            return studio.alpha_grid(preset or None, None, prompt, settings, alphas, guider or None,
+                                     session_of(request, "api"))
         except USER_ERRORS as err:
             raise user_error(err) from None
 

@@ -143,10 +143,10 @@ def wire_steering(studio: Studio, models, generate) -> None:
 
     def fork_clicked(kind):
         @gpu
-        def clicked(state, step, q_target, q_guider, q_base):
+        def clicked(state, step, q_target, q_guider, q_base, request: gr.Request):
             try:
                 view = studio.fork((state or {}).get("record"), (state or {}).get("records", []), step, kind,
-                                   quantization_of(q_target, q_guider, q_base))
+                                   quantization_of(q_target, q_guider, q_base), session_of(request, "ui"))
             except USER_ERRORS as err:
                 raise user_error(err) from None
             return {fork.summary: view["summary"], fork.full: view["full_text"], fork.text: view["text"],
@@ -155,11 +155,12 @@ def wire_steering(studio: Studio, models, generate) -> None:
 
     @gpu
     def grid_clicked(name, guider, q_target, q_guider, q_base, prompt, alpha, schedule, schedule_n, temperature,
-                     top_p, max_new_tokens, seed):
+                     top_p, max_new_tokens, seed, request: gr.Request):
         form = {"schedule": schedule, "schedule_n": schedule_n, "temperature": temperature, "top_p": top_p,
                 "max_new_tokens": max_new_tokens, "seed": seed}
         try:
-            result = studio.alpha_grid(name, quantization_of(q_target, q_guider, q_base), prompt, form, None, guider)
+            result = studio.alpha_grid(name, quantization_of(q_target, q_guider, q_base), prompt, form, None, guider,
+                                       session_of(request, "ui"))
         except USER_ERRORS as err:
             raise user_error(err) from None
         view = studio.alpha_view(result, alpha)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -187,7 +188,7 @@ class Studio:
 
     # ---- one prompt at many alphas ---------------------------------------------------
     def alpha_grid(self, preset: str | None, quantization: dict | None, prompt: str, settings: dict,
-                   alphas=None, guider: str | None = None) -> dict:
+                   alphas=None, guider: str | None = None, session: str | None = None) -> dict:
         """`prompt` at each alpha of the grid (default 0..3 by 0.25) as one batched decode,
         graded against the reference when one is known (evaluation.alpha_grid's shape).
         `settings`: the form's or the API's (validation.settings_from; alpha is the grid's)."""
@@ -198,14 +199,9 @@ class Studio:
             raise ValueError(f"at most {MAX_GRID} alphas in one grid, got {len(grid)}: give fewer")
         chosen, guider, quantization = self.request(preset, guider, quantization)
         decode_settings = validation.settings_from(chosen.defaults, settings)
-        trio = self.manager.get(chosen.name, quantization, guider)
-        cancel = threading.Event()  # a preset switch stops it, as it stops runs
-        self.manager.track(cancel)
-        try:
+        with self.job(session, "alphas", chosen, quantization, guider) as (trio, cancel):
             result = alpha_grid(trio, prompt, grid, decode_settings,
                                 reference_for(prompt, examples_of(chosen), chosen.task), cancel)
-        finally:
-            self.manager.untrack(cancel)
         return {"preset": chosen.name} | result
 
     def alpha_view(self, result: dict | None, alpha) -> dict:
@@ -218,7 +214,8 @@ class Studio:
                 "summary": steering.grid_summary(entry), "text": entry["text"]}
 
     # ---- what one nudge sets off -----------------------------------------------------
-    def fork(self, record: dict | None, records: list, step, kind: str, quantization: dict | None = None) -> dict:
+    def fork(self, record: dict | None, records: list, step, kind: str, quantization: dict | None = None,
+             session: str | None = None) -> dict:
         """The run's prompt again, guided stream only: "stop" = guidance for steps 0..step only
         (schedule first:step+1, the run's alpha); "force" = at `step` the other candidate (the
         target's own pick where the guider flipped it, else the guided runner-up), then decode on."""
@@ -235,13 +232,8 @@ class Studio:
                 (e["id"], e["token"]) for e in chosen_step.guided_top if e["id"] != chosen_step.token_id)
             settings["force"], token = {index: other[0]}, other[1]
         chosen, guider, quantization = self.request(record.get("preset"), record.get("guider"), quantization)
-        trio = self.manager.get(chosen.name, quantization, guider)
-        cancel = threading.Event()
-        self.manager.track(cancel)
-        try:
+        with self.job(session, "fork", chosen, quantization, guider) as (trio, cancel):
             guided = run_to_end(trio, record["prompt"], DecodeSettings(**settings), ("guided",), cancel)["guided"]
-        finally:
-            self.manager.untrack(cancel)
         reference = record.get("reference")
         full = {"ids": record["guided"]["ids"], "answer": extract_answer(record["guided"]["text"])}
         fork = {"ids": guided.ids, "answer": extract_answer(guided.text)}
@@ -249,6 +241,17 @@ class Studio:
                 "summary": steering.fork_summary(kind, index, full, fork, token),
                 "badge": views.answer_badge(guided.text, reference, True)["markdown"],
                 "headline": views.flip_headline(guided.records), "records": guided.records}
+    @contextmanager
+    def job(self, session: str | None, kind: str, chosen, quantization: dict, guider: str | None = None):
+        """(trio, cancel) of a stoppable job of a session on leased models: the session's
+        previous job of this kind is superseded; its Stop or a new job ends it."""
+        session = session or "anonymous"
+        cancel = self.runs.open(session, kind)
+        try:
+            with self.manager.acquire(chosen.name, quantization, guider, cancel) as trio:
+                yield trio, cancel
+        finally:
+            self.runs.close(session, cancel, kind)
 
     # ---- one token -----------------------------------------------------------------
     @staticmethod

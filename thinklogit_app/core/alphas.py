@@ -16,6 +16,7 @@ import torch
 from transformers import DynamicCache
 
 from .arithmetic import AlphaSchedule, common_vocab
+from .cancel import reason_of
 from .engine import DecodeSettings, _Forward, _stop_reason, encode_prompt
 from .sampling import choose_next, make_warpers
 from .trace import TokenTexts
@@ -96,7 +97,7 @@ def decode_alphas(trio, prompt: str, alphas=DEFAULT_ALPHAS, settings: DecodeSett
                 row.flips.append({"step": step, "target_pick": texts[pick], "token": texts[token]})
             row.stop_reason = _stop_reason(row.ids, eos_ids, settings)
             if cancel is not None and cancel.is_set() and row.stop_reason is None:
-                row.stop_reason = "cancelled"
+                row.stop_reason = reason_of(cancel)
         keep = [r for r, i in enumerate(live) if rows[i].stop_reason is None]
         if not keep:
             return rows
