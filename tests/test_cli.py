@@ -98,7 +98,7 @@ def test_presets_json_lists_loadability(tiny_presets):
     (["generate", "--prompt", "x", "--alpha", "abc"], "invalid float value"),
     (["generate", "--prompt", "x", "--preset", "nope"], "unknown preset 'nope'"),
     (["generate", "--prompt", "x", "--top-p", "2"], "top-p must be above 0 and at most 1, got 2"),
-    (["generate", "--prompt", "x", "--schedule", "cosine"], "schedule must be one of constant, warm-up, ramp"),
+    (["generate", "--prompt", "x", "--schedule", "cosine"], "schedule must be one of constant, warmup, ramp, first"),
     (["generate", "--prompt", "x", "--alpha", "-1"], "alpha must be between 0 and 3, got -1"),
     (["generate", "--prompt", "x", "--seed", "-1"], "seed must be between 0 and 4294967295, got -1"),
     (["generate", "--prompt", "x", "--seed", str(10**30)], "seed must be between 0 and 4294967295, got a 31-digit"),

@@ -155,8 +155,8 @@ def test_reference_comes_from_the_examples_or_the_sums_task():
     ({"seed": 10**30}, "seed must be between 0 and 4294967295, got a 31-digit number"),
     ({"alpha": True}, "alpha must be a number, got bool True"),
     ({"alpha": [1]}, "alpha must be a number, got list"),
-    ({"schedule": "warm-up", "schedule_n": 0}, "schedule length N must be at least 1"),
-    ({"schedule": "cosine"}, "schedule must be one of constant, warm-up, ramp"),
+    ({"schedule": "warmup", "schedule_n": 0}, "schedule length N must be at least 1"),
+    ({"schedule": "cosine"}, "schedule must be one of constant, warmup, ramp, first"),
     ({"alpha": "lots"}, "alpha must be a number"),
 ])
 def test_out_of_range_settings_say_what_to_fix(change, message):
@@ -169,7 +169,7 @@ def test_out_of_range_settings_say_what_to_fix(change, message):
 def test_form_round_trips_the_papers_defaults():
     paper = DecodeSettings()
     form = validation.form_values(paper)
-    assert form["schedule"] == "warm-up" and form["schedule_n"] == 100
+    assert form["schedule"] == "warmup" and form["schedule_n"] == 100
     assert validation.settings_from_form(**form) == paper
     hidden = validation.settings_from_form(**form, extra={"repeat_limit": 0, "alpha": 2.0})
     assert hidden.repeat_limit == 0 and hidden.alpha == paper.alpha  # the form wins over hidden extras

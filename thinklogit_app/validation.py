@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 
+from .core.arithmetic import SCHEDULE_KINDS, AlphaSchedule
 from .core.engine import DecodeSettings
 from .models.presets import QUANTIZATIONS, ROLES
 
@@ -12,7 +13,8 @@ ALPHA_RANGE = (0.0, 3.0)
 TEMPERATURE_RANGE = (0.0, 2.0)
 MAX_NEW_TOKENS = 8192
 MAX_PROMPT_CHARS = 8000
-SCHEDULE_KINDS = ("constant", "warm-up", "ramp", "first")  # first: alpha for N tokens, then 0
+# the form shows these labels; its values are the engine's one spelling (core.arithmetic.SCHEDULE_KINDS)
+SCHEDULE_LABELS = {"constant": "constant", "warmup": "warm-up", "ramp": "ramp", "first": "first N only"}
 EVAL_MAX_N = 500  # held-out problems of one evaluation
 EVAL_MAX_ALPHAS = 8  # alphas of one sweep
 EVAL_MAX_WORK = 3000  # problems x decodings of one evaluation (the app's; the CLI has no cap)
@@ -21,22 +23,21 @@ EVAL_MAX_WORK = 3000  # problems x decodings of one evaluation (the app's; the C
 # ---- the form <-> DecodeSettings -------------------------------------------------------
 
 def schedule_spec(kind: str, n: int | float | None) -> str:
-    """('warm-up', 100) -> 'warmup:100'; the engine's spelling of the form's schedule."""
-    if kind == "constant":
-        return "constant"
+    """The form's schedule kind and N -> the engine's schedule string: ('warmup', 100) -> 'warmup:100'."""
     if kind not in SCHEDULE_KINDS:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULE_KINDS)}, got {kind!r}")
+    if kind == "constant":
+        return "constant"
     count = _whole(n, "schedule length N")
     if count < 1:
         raise ValueError(f"schedule length N must be at least 1 for a {kind} schedule, got {count}")
-    return f"{kind.replace('-', '')}:{count}"
+    return AlphaSchedule(kind=kind, n=count).spec
 
 
 def form_values(settings: DecodeSettings) -> dict:
     """DecodeSettings -> the form's fields (schedule split into kind and N)."""
-    kind, _, count = settings.schedule.partition(":")
-    kind = {"warmup": "warm-up"}.get(kind, kind)
-    return {"alpha": settings.alpha, "schedule": kind, "schedule_n": int(count or 100),
+    schedule = AlphaSchedule.parse(settings.schedule)
+    return {"alpha": settings.alpha, "schedule": schedule.kind, "schedule_n": schedule.n or 100,
             "temperature": settings.temperature, "top_p": settings.top_p,
             "max_new_tokens": settings.max_new_tokens, "seed": settings.seed}
 
@@ -181,7 +182,7 @@ def settings_from(defaults: dict | None, overrides: dict,
             continue
         if key == "schedule":
             kind, sep, count = check_text(value, "schedule").strip().partition(":")
-            form["schedule"] = {"warmup": "warm-up"}.get(kind.strip(), kind.strip())
+            form["schedule"] = kind.strip()
             if sep:
                 form["schedule_n"] = count.strip()
         elif key in form or key == "force":

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from ..models.presets import QUANTIZATIONS
-from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_KINDS, TEMPERATURE_RANGE
+from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_LABELS, TEMPERATURE_RANGE
 from . import api, events, steering
 from .handlers import EVAL_MAX_N, Studio
 from .texts import HOW_IT_WORKS, INTRO, LEGEND, READING
@@ -43,7 +43,8 @@ def settings_panel(form: dict) -> SimpleNamespace:
     with gr.Accordion("Decoding settings (defaults: the preset's, after the paper)", open=False):
         with gr.Row():
             alpha = gr.Slider(*ALPHA_RANGE, value=form["alpha"], step=0.05, label="alpha (steering strength)")
-            schedule = gr.Radio(list(SCHEDULE_KINDS), value=form["schedule"], label="alpha schedule")
+            schedule = gr.Radio([(label, kind) for kind, label in SCHEDULE_LABELS.items()], value=form["schedule"],
+                             label="alpha schedule")
             schedule_n = gr.Number(value=form["schedule_n"], precision=0, minimum=1,
                                    label="N (warm-up / ramp tokens)")
         with gr.Row():
