@@ -12,7 +12,7 @@ from app_server import serve, tiny_presets
 
 PROMPT = "Q:12+34\n"
 GENERATE = ("prompt", "preset", "alpha", "schedule", "temperature", "top_p", "max_new_tokens", "seed",
-            "quantize_target", "quantize_guider", "quantize_base", "guider")  # /generate's positional order
+            "quantize_target", "quantize_guider", "quantize_base", "guider", "force")  # /generate's positional order
 EVALUATE = ("preset", "n", "alphas")
 
 
@@ -75,7 +75,7 @@ HOSTILE = [  # (endpoint, data, what the answer says)
     ("generate", generate(quantize_target="2bit"), "quantization of the target must be one of none, 8bit, 4bit"),
     ("generate", generate(quantize_guider=["4bit"]), "quantization of the guider must be text, got list"),
     ("generate", generate(quantize_base=4), "quantization of the base must be text, got int 4"),
-    ("generate", [PROMPT], "didn't receive enough input values (needed: 12, got: 1)"),
+    ("generate", [PROMPT], f"didn't receive enough input values (needed: {len(GENERATE)}, got: 1)"),
     ("evaluate", evaluate(n=0), "number of problems must be between 1 and 500, got 0"),
     ("evaluate", evaluate(n=501), "number of problems must be between 1 and 500, got 501"),
     ("evaluate", evaluate(n=10**30), "number of problems must be between 1 and 500, got a 31-digit number"),
