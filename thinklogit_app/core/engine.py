@@ -216,6 +216,75 @@ def _mark_cancelled(cancel, live, state) -> None:
             st.finished = time.perf_counter()
 
 
+class _Picker:
+    """Chooses each stream's next token from its logits and writes its trace record: the
+    baseline from the target's row, the guided stream from target + alpha * (guider - base)
+    (or a forced token, for counterfactuals). One seeded generator per stream, same seed, so
+    at alpha 0 both sample alike."""
+
+    def __init__(self, trio, settings: DecodeSettings, prompt_ids: torch.Tensor, streams):
+        self.trio, self.settings, self.prompt_ids = trio, settings, prompt_ids
+        self.schedule = settings.alpha_schedule()
+        self.forced = {int(k): int(v) for k, v in settings.force.items()}
+        self.warpers = make_warpers(settings.temperature, settings.top_p)
+        self.texts = TokenTexts(trio.tokenizer)
+        self.device = trio.target.device
+        self.generators = {s: torch.Generator(device=self.device).manual_seed(settings.seed) for s in streams}
+        self.width = None  # vocabulary rows the three models share, known at the first guided step
+        self.hidden = None
+
+    def _choose(self, logits: torch.Tensor, name: str) -> torch.Tensor:
+        return choose_next(logits, self.settings.temperature, self.warpers, self.prompt_ids, self.generators[name])
+
+    def baseline(self, t_row: torch.Tensor, step: int):
+        token = self._choose(t_row, "baseline")
+        record = None
+        if self.settings.trace:
+            prob = torch.softmax(t_row, dim=-1)[0, token].item()
+            record = BaselineToken(step, int(token), self.texts[int(token)], prob)
+        return int(token), record
+
+    def guided(self, t_row: torch.Tensor, side_logits, step: int):
+        g_logits, b_logits = (x.to(self.device) for x in side_logits)
+        if self.width is None:
+            self.width = common_vocab(t_row.shape[-1], g_logits.shape[-1], b_logits.shape[-1])
+            self.hidden = hidden_ids(self.trio.tokenizer, self.width, self.trio.eos_ids, self.device)
+        width, alpha = self.width, self.schedule.at(step)
+        guided_logits = t_row.clone()
+        delta = steering_delta(g_logits, b_logits, alpha, width)
+        guided_logits[:, :width] += delta
+        forced = self.forced.get(step)
+        if forced is None:
+            token = self._choose(guided_logits, "guided")
+        else:  # a counterfactual: this token here, whatever the models say
+            if not 0 <= forced < width:
+                raise ValueError(f"the forced token id {forced} is not one of the {width} ids the "
+                                 "target, guider and base share: pick a token from the tables")
+            token = torch.tensor([forced], device=self.device)
+        record = None
+        if self.settings.trace:
+            numbers = trace_numbers(t_row[0], g_logits[0, :width], b_logits[0, :width], delta[0],
+                                    guided_logits[0], token[0], self.settings.top_k, self.hidden)
+            record = unpack_trace(step, alpha, numbers.tolist(), self.texts, forced is not None)
+        return int(token), record
+
+    def side_ids(self, token_id: int) -> torch.Tensor:
+        """The guided stream's token as the guider and base's next input; refused when it is a
+        row they do not have (a padding row of a wider target)."""
+        if token_id >= self.width:
+            raise ValueError(
+                f"the guided stream picked id {token_id}, a row beyond the {self.width} ids the "
+                "guider and base share with the target (a padding row): these models cannot go on"
+            )
+        return torch.tensor([[token_id]])
+
+
+def _check_streams(streams) -> tuple[str, ...]:
+    if not streams or any(s not in STREAMS for s in streams):
+        raise ValueError(f"streams must be a non-empty subset of {STREAMS}, got {streams}")
+    return tuple(s for s in STREAMS if s in streams)
+
+
 @torch.inference_mode()
 def decode(
     trio,
@@ -233,97 +302,56 @@ def decode(
     """
     settings = settings or DecodeSettings()
     settings.validate()
-    if not streams or any(s not in STREAMS for s in streams):
-        raise ValueError(f"streams must be a non-empty subset of {STREAMS}, got {streams}")
-    streams = tuple(s for s in STREAMS if s in streams)
-    schedule = settings.alpha_schedule()
-    forced_tokens = {int(k): int(v) for k, v in settings.force.items()}
+    streams = _check_streams(streams)
     eos_ids = set() if settings.ignore_eos else trio.eos_ids
     prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
     forward = _Forward(default_overlap(trio) if overlap is None else overlap, timed=settings.trace)
-    texts = TokenTexts(trio.tokenizer)
-    warpers = make_warpers(settings.temperature, settings.top_p)
-    target_device = trio.target.device
-
+    picker = _Picker(trio, settings, prompt_ids, streams)
     state = {s: StreamState(s, trio.tokenizer) for s in streams}
-    generators = {}
-    for s in streams:  # one generator per stream, same seed: at alpha 0 both sample alike
-        generators[s] = torch.Generator(device=target_device).manual_seed(settings.seed)
-
     target_cache = DynamicCache()
-    guided = "guided" in streams
-    side_caches = (DynamicCache(), DynamicCache()) if guided else ()
-    side_jobs = [(m, prompt_ids, c) for m, c in zip((trio.guider, trio.base), side_caches)]
+    side_caches = (DynamicCache(), DynamicCache()) if "guided" in streams else ()
+    side_models = (trio.guider, trio.base)
     try:
-        target_logits, side_logits = forward.run((trio.target, prompt_ids, target_cache), side_jobs)
+        # prefill: the prompt once for the target (its cache row repeated per stream), once for each side model
+        target_logits, side_logits = forward.run((trio.target, prompt_ids, target_cache),
+                                                 [(m, prompt_ids, c) for m, c in zip(side_models, side_caches)])
         _charge(state, streams, forward.last, prefill=True)
-        if len(streams) == 2:  # both rows share the prompt's prefill
+        if len(streams) == 2:
             target_cache.batch_repeat_interleave(2)
             target_logits = target_logits.expand(2, -1)
         live = list(streams)  # row i of the target batch belongs to live[i]
-        width = None
         step = 0
         while True:
-            new_tokens: dict[str, object] = {}
-            next_ids = {}
+            # choose each live stream's token, record it, and see whether the stream ends
+            new_tokens, next_ids = {}, {}
             for row, name in enumerate(live):
                 t_row = target_logits[row : row + 1]
                 if name == "baseline":
-                    token = choose_next(t_row, settings.temperature, warpers, prompt_ids, generators[name])
-                    record = None
-                    if settings.trace:
-                        prob = torch.softmax(t_row, dim=-1)[0, token].item()
-                        record = BaselineToken(step, int(token), texts[int(token)], prob)
+                    token_id, record = picker.baseline(t_row, step)
                 else:
-                    g_logits, b_logits = (x.to(target_device) for x in side_logits)
-                    if width is None:
-                        width = common_vocab(t_row.shape[-1], g_logits.shape[-1], b_logits.shape[-1])
-                        hidden = hidden_ids(trio.tokenizer, width, trio.eos_ids, target_device)
-                    alpha = schedule.at(step)
-                    guided_logits = t_row.clone()
-                    delta = steering_delta(g_logits, b_logits, alpha, width)
-                    guided_logits[:, :width] += delta
-                    forced = forced_tokens.get(step)
-                    if forced is None:
-                        token = choose_next(guided_logits, settings.temperature, warpers, prompt_ids, generators[name])
-                    else:  # a counterfactual: this token here, whatever the models say
-                        if not 0 <= forced < width:
-                            raise ValueError(f"the forced token id {forced} is not one of the {width} ids the "
-                                             "target, guider and base share: pick a token from the tables")
-                        token = torch.tensor([forced], device=target_device)
-                    record = None
-                    if settings.trace:
-                        numbers = trace_numbers(t_row[0], g_logits[0, :width], b_logits[0, :width], delta[0],
-                                                guided_logits[0], token[0], settings.top_k, hidden)
-                        record = unpack_trace(step, alpha, numbers.tolist(), texts, forced is not None)
-                token_id = int(token)
+                    token_id, record = picker.guided(t_row, side_logits, step)
                 st = state[name]
                 st.ids.append(token_id)
                 if record is not None:
                     st.records.append(record)
-                new_tokens[name] = record
-                next_ids[name] = token_id
+                new_tokens[name], next_ids[name] = record, token_id
                 st.stop_reason = _stop_reason(st.ids, eos_ids, settings)
             _mark_cancelled(cancel, live, state)
             yield DecodeStep(step, new_tokens.get("baseline"), new_tokens.get("guided"),
                              state.get("baseline"), state.get("guided"))
             _mark_cancelled(cancel, live, state)  # a Stop pressed while the consumer handled this step
+            # drop finished rows, then one forward per model for the rows that go on
             keep = [row for row, name in enumerate(live) if not state[name].done]
             if not keep:
                 return
             if len(keep) < len(live):
-                target_cache.batch_select_indices(torch.tensor(keep, device=target_device))
+                target_cache.batch_select_indices(torch.tensor(keep, device=picker.device))
                 live = [live[row] for row in keep]
             target_ids = torch.tensor([[next_ids[name]] for name in live])
             jobs = []
             if "guided" in live:
-                if next_ids["guided"] >= width:
-                    raise ValueError(
-                        f"the guided stream picked id {next_ids['guided']}, a row beyond the {width} ids the "
-                        "guider and base share with the target (a padding row): these models cannot go on"
-                    )
-                guided_ids = torch.tensor([[next_ids["guided"]]])
-                jobs = [(m, guided_ids, c) for m, c in zip((trio.guider, trio.base), side_caches)]
+                guided_ids = picker.side_ids(next_ids["guided"])
+                jobs = [(m, guided_ids, c) for m, c in zip(side_models, side_caches)]
             target_logits, new_side = forward.run((trio.target, target_ids, target_cache), jobs)
             _charge(state, live, forward.last)
             if jobs:
