@@ -60,8 +60,8 @@ class Run:
 
     def __init__(self, trio, prompt: str, settings: DecodeSettings, streams=STREAMS, cancel: Cancel | None = None,
                  lease=None):
-        encode_prompt(trio, prompt, settings.max_new_tokens)  # refuse a bad prompt before any thread starts
-        settings.validate()
+        # refuse a prompt too long for the models before any thread starts; encoded once, for the engine
+        self.prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
         self.trio, self.prompt, self.settings = trio, prompt, settings
         self.cancel = cancel or Cancel()
         self.lease = lease  # the manager's hold on the trio, released when the worker ends
@@ -80,7 +80,8 @@ class Run:
 
     def _work(self, streams) -> None:
         try:
-            for step in decode(self.trio, self.prompt, self.settings, streams, cancel=self.cancel):
+            for step in decode(self.trio, self.prompt, self.settings, streams, cancel=self.cancel,
+                               prompt_ids=self.prompt_ids):
                 # The generator is paused here, so lengths and stop reasons are consistent.
                 for name in STREAMS:
                     state = getattr(step, name)

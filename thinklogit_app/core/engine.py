@@ -293,8 +293,10 @@ def decode(
     streams: tuple[str, ...] = STREAMS,
     cancel: threading.Event | None = None,
     overlap: bool | None = None,
+    prompt_ids: torch.Tensor | None = None,
 ) -> Iterator[DecodeStep]:
-    """Decode `prompt` as the baseline and/or the guided stream, one step per yield.
+    """Decode `prompt` as the baseline and/or the guided stream, one step per yield
+    (`prompt_ids`: the prompt already encoded by encode_prompt, e.g. to refuse it early).
 
     The target runs ONE forward per step for all live streams (a batch of rows of
     equal length); a finished stream's row is dropped from the target's cache and the
@@ -304,7 +306,8 @@ def decode(
     settings.validate()
     streams = _check_streams(streams)
     eos_ids = set() if settings.ignore_eos else trio.eos_ids
-    prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
+    if prompt_ids is None:
+        prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
     forward = _Forward(default_overlap(trio) if overlap is None else overlap, timed=settings.trace)
     picker = _Picker(trio, settings, prompt_ids, streams)
     state = {s: StreamState(s, trio.tokenizer) for s in streams}
