@@ -196,3 +196,43 @@ def test_cli_dpo_train_writes_a_guider_that_generate_can_use(dpo_presets, tmp_pa
     assert err.count("\n") == 1 and "no such file" in err
     assert main(["dpo", "pairs", "--types", "xx"]) == 2
     assert "unknown pair type 'xx'" in capsys.readouterr().err
+
+
+def test_first_difference_finds_the_fork_inside_the_completion_only():
+    from thinklogit_app.dpo.first_token import first_difference
+
+    chosen = torch.tensor([[9, 5, 1, 2, 3], [9, 5, 1, 1, 0], [9, 5, 1, 1, 1]])
+    rejected = torch.tensor([[8, 5, 1, 4, 0], [9, 5, 2, 0, 0], [9, 5, 1, 1, 1]])
+    completion = torch.tensor([[0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 0, 1, 1, 1]])
+    assert first_difference(chosen, rejected, completion).tolist() == [3, 2, -1]  # prompt tokens ignored
+
+
+def test_first_token_dpo_moves_the_fork_and_keeps_the_rest_anchored():
+    """The loss touches the one token where chosen and rejected part; the KL anchor keeps
+    the guider's other predictions on the chosen trace close to where they were."""
+    trio = make_trio()  # seeded: each make_trio() below is this same trio, fresh
+    pairs = [Pair("Q:12+34\n", "12+34=46\nA:46", "12+34+1=47\nA:47", "large-correct/large-incorrect", "t", "t", "46"),
+             Pair("Q:20+31\n", "20+31=51\nA:51", "20+31+1=52\nA:52", "large-correct/large-incorrect", "t", "t", "51")]
+    fork = [Pair(p.prompt + p.chosen[:5], p.chosen[5], p.rejected[5], "", "", "", "") for p in pairs]
+
+    def fork_margins(model):  # log p('=') - log p('+') after the shared prefix, per pair
+        ids = [trio.tokenizer(p.prompt).input_ids for p in fork]
+        with torch.no_grad():
+            logp = [model(input_ids=torch.tensor([i])).logits[0, -1].log_softmax(-1) for i in ids]
+        eq, plus = trio.tokenizer.convert_tokens_to_ids(["=", "+"])
+        return torch.stack([lp[eq] - lp[plus] for lp in logp])
+
+    before = fork_margins(trio.guider)
+    reference_logps = preference_margins(trio.guider, trio.tokenizer, pairs)
+    results = {}
+    for kl_weight in (0.0, 100.0):
+        settings = DPOSettings(steps=6, batch_size=2, lora=False, learning_rate=3e-3, beta=1.0, warmup_steps=0,
+                               loss_type=("first-token",), kl_weight=kl_weight, cut_rejected="char", log_every=1)
+        trained, summary = train_dpo(make_trio().guider, trio.tokenizer, pairs, settings, log=lambda line: None)
+        assert (fork_margins(trained) > before).all(), kl_weight
+        assert "kl" in summary["last_log"] and "dpo" in summary["last_log"]
+        results[kl_weight] = summary["last_log"]["kl"]
+    assert results[100.0] < results[0.0]  # the anchor holds the rest of the distribution
+    assert torch.equal(preference_margins(trio.guider, trio.tokenizer, pairs), reference_logps)  # reference untouched
+    with pytest.raises(ValueError, match="give it alone"):
+        DPOSettings(loss_type=("first-token", "sft")).validate()

@@ -77,7 +77,11 @@ def register(subparsers) -> None:
     train.add_argument("--lora-r", type=int, default=TRAIN.lora_r, dest="lora_r", help=f"LoRA rank (default {TRAIN.lora_r})")
     train.add_argument("--loss", default=",".join(TRAIN.loss_type),
                        help="TRL loss type(s), comma-separated (default sigmoid,sft: DPO plus an NLL term on the "
-                            "chosen trace, as in RPO; plain 'sigmoid' drifts the tiny guider)")
+                            "chosen trace, as in RPO; plain 'sigmoid' drifts the tiny guider), or first-token: DPO on "
+                            "the first token where chosen and rejected differ plus a KL anchor to the guider before "
+                            "DPO on the chosen trace's other tokens (thinklogit_app/dpo/first_token.py)")
+    train.add_argument("--kl-weight", type=float, default=TRAIN.kl_weight, dest="kl_weight",
+                       help=f"weight of the KL anchor of --loss first-token (default {TRAIN.kl_weight:g})")
     train.add_argument("--max-length", type=int, default=TRAIN.max_length, dest="max_length",
                        help=f"tokens per prompt + completion; longer pairs are cut at the end (default {TRAIN.max_length})")
     train.add_argument("--seed", type=int, default=TRAIN.seed)
@@ -172,7 +176,7 @@ def run_train(args) -> int:
             steps=args.steps, beta=args.beta, learning_rate=args.lr or (2e-3 if not args.full else 2e-4),
             batch_size=args.batch_size, lora=not args.full, lora_r=args.lora_r, lora_alpha=2 * args.lora_r,
             loss_type=tuple(s.strip() for s in args.loss.split(",") if s.strip()), seed=args.seed,
-            max_length=args.max_length,
+            max_length=args.max_length, kl_weight=args.kl_weight,
             threads=args.threads,
             cut_rejected=(("char" if preset.task == "sums" else "no") if args.cut_rejected == "auto"
                           else args.cut_rejected),

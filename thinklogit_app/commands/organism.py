@@ -13,7 +13,7 @@ from . import UsageError
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("organism", help="train the embedded tiny trio (target, base, guider)")
-    commands = parser.add_subparsers(dest="organism_command", metavar="{train,examples}")
+    commands = parser.add_subparsers(dest="organism_command", metavar="{train,styles,examples}")
     commands.required = True
 
     train = commands.add_parser("train", help="rebuild target, base and guider from scratch (seeded, CPU)")
@@ -27,6 +27,18 @@ def register(subparsers) -> None:
     train.add_argument("--eval", type=int, default=300, metavar="N",
                        help="held-out problems to evaluate after training, 0 to skip (default 300)")
     train.set_defaults(func=run_train)
+
+    styles = commands.add_parser("styles", help="build the two-styles trio from the tiny-sums target and base (seeded, CPU)")
+    styles.add_argument("--seed", type=int, default=0, help="run seed: target/base/guider use 100+3s, 101+3s, 102+3s "
+                        "(default 0, the shipped trio)")
+    styles.add_argument("--start", default="assets/models",
+                        help="the tiny-sums trio whose target/ and base/ are continued (default assets/models)")
+    styles.add_argument("--out", default="assets/models/two-styles",
+                        help="folder for target/, base/, guider/ (default assets/models/two-styles)")
+    styles.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    styles.add_argument("--eval", type=int, default=300, metavar="N",
+                        help="held-out problems to evaluate after training, 0 to skip (default 300)")
+    styles.set_defaults(func=run_styles)
 
     examples = commands.add_parser("examples", help="write example prompts with reference answers")
     examples.add_argument("--out", default="assets/examples.json")
@@ -75,6 +87,26 @@ def run_train(args) -> int:
         if result.columns["guider"].step_lines_share < 0.95:
             print("warning: the guider writes step lines in under 95% of its outputs: "
                   "this seed did not learn the format, try another --seed", file=sys.stderr)
+    return 0
+
+
+def run_styles(args) -> int:
+    from ..organism.styles import StylesRecipe, train_styles_trio
+
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    if args.threads < 1:
+        raise UsageError(f"--threads must be >= 1, got {args.threads}")
+    if args.eval < 0:
+        raise UsageError(f"--eval must be >= 0, got {args.eval}")
+    start, out = (Path(p) if Path(p).is_absolute() else ROOT / p for p in (args.start, args.out))
+    summary = train_styles_trio(StylesRecipe(seed=args.seed), start, out,
+                                log=lambda line: print(line, flush=True), threads=args.threads)
+    if args.eval > 0:
+        result = evaluate_folder(out, args.eval)
+        print(result.table(), flush=True)
+        summary["eval"] = result.to_json()
+        (out / "organism.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0
 
 

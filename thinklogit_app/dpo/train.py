@@ -24,6 +24,7 @@ from .pairs import Pair, cut_after_first_difference
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+FIRST_TOKEN = "first-token"  # our loss (dpo/first_token.py), not one of TRL's names
 CUTS = ("no", "line", "char")  # how rejected traces are cut (see pairs.cut_after_first_difference)
 
 
@@ -36,7 +37,9 @@ class DPOSettings:
     lora: bool = True  # False: full fine-tune (fine for the tiny guider)
     lora_r: int = 16
     lora_alpha: int = 32
-    loss_type: tuple[str, ...] = ("sigmoid", "sft")  # TRL's loss names: DPO + NLL on the chosen trace (RPO)
+    loss_type: tuple[str, ...] = ("sigmoid", "sft")  # TRL's loss names: DPO + NLL on the chosen trace (RPO),
+    # or ("first-token",): DPO on the first token where the traces differ plus a KL anchor (dpo/first_token.py)
+    kl_weight: float = 100.0  # the anchor's weight, first-token loss only
     cut_rejected: str = "no"  # "line" / "char": rejected = up to its first line / character that differs from the chosen
     warmup_steps: int = 10
     max_length: int = 2048  # prompt + completion tokens; longer pairs are cut at the end
@@ -52,6 +55,10 @@ class DPOSettings:
             raise ValueError(f"beta must be > 0, got {self.beta}")
         if not self.learning_rate > 0:
             raise ValueError(f"learning rate must be > 0, got {self.learning_rate}")
+        if FIRST_TOKEN in self.loss_type and len(self.loss_type) > 1:
+            raise ValueError(f"loss {FIRST_TOKEN!r} replaces TRL's losses: give it alone, got {','.join(self.loss_type)}")
+        if self.kl_weight < 0:
+            raise ValueError(f"KL weight must be >= 0, got {self.kl_weight}")
         if self.cut_rejected not in CUTS:
             raise ValueError(f"cut of the rejected traces must be one of {', '.join(CUTS)}, got {self.cut_rejected!r}")
 
@@ -102,7 +109,7 @@ class LogLines(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not logs or "loss" not in logs:
             return
-        keys = ("loss", "rewards/margins", "rewards/accuracies", "learning_rate")
+        keys = ("loss", "dpo", "kl", "rewards/margins", "rewards/accuracies", "learning_rate")
         shown = "  ".join(f"{k.split('/')[-1]} {logs[k]:.4g}" for k in keys if k in logs)
         self.log(f"  dpo step {state.global_step}/{self.steps}  {shown}")
 
@@ -117,6 +124,7 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
     if settings.threads:
         torch.set_num_threads(settings.threads)
     dataset = _dataset(pairs, settings.cut_rejected)
+    first_token = FIRST_TOKEN in settings.loss_type
     on_cpu = not torch.cuda.is_available()
     with tempfile.TemporaryDirectory(prefix="thinklogit-dpo-") as scratch, warnings.catch_warnings():
         # transformers 5 renames gradient_checkpointing, which TRL still sets: not the user's concern
@@ -124,7 +132,8 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
         config = DPOConfig(
             output_dir=scratch, max_steps=settings.steps, per_device_train_batch_size=settings.batch_size,
             learning_rate=settings.learning_rate, lr_scheduler_type="cosine", warmup_steps=settings.warmup_steps,
-            beta=settings.beta, loss_type=list(settings.loss_type), max_length=settings.max_length,
+            beta=settings.beta, max_length=settings.max_length,
+            loss_type=["sigmoid"] if first_token else list(settings.loss_type),
             seed=settings.seed, data_seed=settings.seed, use_cpu=on_cpu, bf16=not on_cpu and torch.cuda.is_bf16_supported(), fp16=False,
             gradient_checkpointing=False, logging_steps=settings.log_every, save_strategy="no",
             report_to="none", disable_tqdm=True, dataloader_num_workers=0,
@@ -136,9 +145,14 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
         model = copy.deepcopy(guider)  # LoRA is injected in place: the caller's guider stays untouched
         # reference = the guider before DPO: LoRA switched off, or (full fine-tune) the caller's frozen guider
         reference = None if settings.lora else guider.eval().requires_grad_(False)
-        trainer = DPOTrainer(model=model, ref_model=reference, args=config, train_dataset=dataset,
-                             processing_class=tokenizer, peft_config=peft_config,
-                             callbacks=[LogLines(log, settings.steps)])
+        trainer_class, extra = DPOTrainer, {}
+        if first_token:
+            from .first_token import FirstTokenDPOTrainer
+
+            trainer_class, extra = FirstTokenDPOTrainer, {"kl_weight": settings.kl_weight}
+        trainer = trainer_class(model=model, ref_model=reference, args=config, train_dataset=dataset,
+                                processing_class=tokenizer, peft_config=peft_config,
+                                callbacks=[LogLines(log, settings.steps)], **extra)
         trainer.remove_callback(PrinterCallback)  # LogLines prints the same, one short line per log
         trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
         log(f"DPO on {len(pairs)} pairs: {settings.steps} steps, batch {settings.batch_size}, beta {settings.beta}, "

@@ -129,10 +129,12 @@ def _fmt_time(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-def train_phase(model, tokenizer, config: SumsConfig, phase: Phase, seed: int, name: str, log=print) -> dict:
-    """Train `model` in place for one phase; logs steps, loss and ETA. Returns a summary."""
+def train_phase(model, tokenizer, config: SumsConfig, phase: Phase, seed: int, name: str, log=print,
+                stream=DocumentStream) -> dict:
+    """Train `model` in place for one phase; logs steps, loss and ETA. Returns a summary.
+    `stream`: the document stream class that reads `phase.mix` (another trio's formats)."""
     torch.manual_seed(seed)
-    stream = DocumentStream(tokenizer, config, phase.mix, seed, phase.easy_share)
+    stream = stream(tokenizer, config, phase.mix, seed, phase.easy_share)
     seq_len = phase.seq_len or row_length_for(config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=phase.lr, betas=(0.9, 0.98), weight_decay=0.01)
     model.train()

@@ -1,0 +1,88 @@
+"""The `two-styles` preset: its files load, its formats grade, its training never sees a test problem."""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from thinklogit_app.evaluation.grading import is_correct
+from thinklogit_app.models.presets import get_preset
+from thinklogit_app.organism import styles, task
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDER = ROOT / "assets" / "models" / "two-styles"
+ROLES = ("target", "base", "guider", "guider-dpo")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_preset_files_load_and_share_the_tiny_sums_vocabulary():
+    preset = get_preset("two-styles")
+    assert preset.task == "sums" and preset.variants["thinklogit-dpo"] == "assets/models/two-styles/guider-dpo"
+    assert {preset.target, preset.guider, preset.base, preset.variants["thinklogit-dpo"]} == \
+        {f"assets/models/two-styles/{role}" for role in ROLES}
+    reference = AutoTokenizer.from_pretrained(ROOT / "assets" / "models" / "target").get_vocab()
+    for role in ROLES:
+        assert AutoTokenizer.from_pretrained(FOLDER / role).get_vocab() == reference, role
+        model = AutoModelForCausalLM.from_pretrained(FOLDER / role)
+        assert task.config_of(model) == task.DEFAULT_CONFIG, role  # same problems, same held-out split
+    examples = preset.load_examples()
+    assert examples and all(is_correct(f"A:{e['answer']}", e["answer"]) for e in examples)
+    assert all(task.is_test_problem(task.parse_prompt(e["prompt"])) for e in examples)
+    total = sum(p.stat().st_size for p in (ROOT / "assets").rglob("*") if p.is_file())
+    assert total < 25 * 2**20
+
+
+def test_training_documents_never_contain_a_held_out_problem():
+    tokenizer = AutoTokenizer.from_pretrained(ROOT / "assets" / "models" / "target")
+    held_out = {task.make_prompt(p) for p in task.held_out_problems(300)}
+    recipe = styles.StylesRecipe()
+    seen = set()
+    for phase in (recipe.pretrain, recipe.guider):
+        stream = styles.StyleStream(tokenizer, task.DEFAULT_CONFIG, phase.mix, random.randrange(1000), phase.easy_share)
+        for _ in range(3000):
+            text = stream.text()
+            problem = task.parse_prompt(text.split("\n", 1)[0] + "\n")
+            if problem is not None:
+                seen.add(styles.chain_style(text.split("\n", 1)[1]))
+                assert not task.is_test_problem(problem) and task.make_prompt(problem) not in held_out
+    assert {"direct", "steps", "grouped"} <= seen
+
+
+def test_the_two_styles_part_at_one_token_and_both_grade():
+    problem = task.Problem((541, 755, 437, 677))
+    prompt = task.make_prompt(problem)
+    steps, grouped = task.steps_text(problem)[len(prompt):], styles.grouped_text(problem)[len(prompt):]
+    assert grouped == "541+755+437=1733\nQ:1733+677\nA:1733+677=2410"
+    fork = next(i for i, (a, b) in enumerate(zip(steps, grouped)) if a != b)
+    assert (steps[:fork], steps[fork], grouped[fork]) == ("541+755", "=", "+")
+    assert is_correct(steps, "2410") and is_correct(grouped, "2410")
+    assert [styles.chain_style(t) for t in (steps, grouped, "A:2410", "")] == ["steps", "grouped", "direct", "other"]
+    with pytest.raises(ValueError, match="5 weights"):
+        styles.StyleStream(AutoTokenizer.from_pretrained(FOLDER / "target"), task.DEFAULT_CONFIG, (1, 1, 1), 0)
+
+
+def test_continuing_the_tiny_sums_trio_writes_loadable_folders(tmp_path):
+    recipe = styles.StylesRecipe()
+    short = replace(recipe.pretrain, steps=2, warmup=1, batch=2)
+    recipe = replace(recipe, pretrain=short, guider=replace(recipe.guider, steps=2, warmup=1, batch=2))
+    lines = []
+    summary = styles.train_styles_trio(recipe, ROOT / "assets" / "models", tmp_path, log=lines.append)
+    assert any("step 2/2" in line for line in lines)
+    for role in ("target", "base", "guider"):
+        assert task.config_of(AutoModelForCausalLM.from_pretrained(tmp_path / role)) == task.DEFAULT_CONFIG
+    assert summary["recipe"]["seeds"] == {"target": 100, "base": 101, "guider": 102}
+    assert json.loads((tmp_path / "organism.json").read_text())["recipe"]["mix_order"] == list(styles.KINDS)
+    with pytest.raises(ValueError, match="no model to continue from"):
+        styles.train_styles_trio(recipe, tmp_path / "nowhere", tmp_path / "out")
