@@ -12,7 +12,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig
 from ..core.trio import Trio
 from .hub import check_refs
 from .presets import (QUANTIZATIONS, ROLES, Preset, PresetError, evaluation_variants, get_preset, guider_ref,
-                      require_folders)
+                      quantization_modes, require_folders)
 
 
 def device_kind() -> str:
@@ -89,9 +89,7 @@ def load_trio(name: str | None = None, quantization: dict | None = None, guider:
     variant guider by name (e.g. "thinklogit-dpo") or a model reference.
     """
     preset = get_preset(name) if not isinstance(name, Preset) else name
-    modes = {role: "none" for role in ROLES} | preset.quantization | (quantization or {})
-    for mode in modes.values():
-        quantization_config(mode, "cpu")  # validate before any download
+    modes = quantization_modes(preset, quantization)  # checked before any download
     refs = {"target": preset.target, "guider": guider_ref(preset, guider), "base": preset.base}
     device = device or device_kind()
     if preset.requires_gpu and device != "cuda":

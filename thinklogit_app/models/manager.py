@@ -26,7 +26,8 @@ from ..core.cancel import Cancelled, reason_of
 from . import budget as budgets
 from .hub import can_load
 from .loading import load_trio, swap_guider
-from .presets import QUANTIZATIONS, ROLES, Preset, PresetError, evaluation_variants, guider_ref, local_path, read_presets
+from .presets import (ROLES, Preset, PresetError, evaluation_variants, find_preset, guider_ref, local_path,
+                      quantization_modes, read_presets)
 
 WAIT_ENV = "THINKLOGIT_LOAD_WAIT"  # seconds a request waits for memory held by other runs
 POLICY = ("other presets and quantizations load beside these within the memory budget; the least recently "
@@ -89,12 +90,7 @@ class ModelManager:
         return next((p for p in self.presets if p.default), self.presets[0])
 
     def preset(self, name: str | None) -> Preset:
-        if not name:
-            return self.default
-        for preset in self.presets:
-            if preset.name == name:
-                return preset
-        raise PresetError(f"unknown preset {name!r}: choose one of {', '.join(p.name for p in self.presets)}")
+        return find_preset(self.presets, name)
 
     def choices(self) -> list[tuple[str, str]]:
         """(label, name) per preset; the label says when a preset cannot load here."""
@@ -105,11 +101,7 @@ class ModelManager:
         return out
 
     def quantization(self, preset: Preset, overrides: dict | None = None) -> dict:
-        modes = {role: "none" for role in ROLES} | preset.quantization | {k: v for k, v in (overrides or {}).items() if v}
-        for role, mode in modes.items():
-            if mode not in QUANTIZATIONS:
-                raise PresetError(f"quantization of the {role} must be one of {', '.join(QUANTIZATIONS)}, got {mode!r}")
-        return modes
+        return quantization_modes(preset, overrides)
 
     def guiders(self, preset: Preset) -> list[tuple[str, str]]:
         """(label, value) per guider choice of a preset: its own guider ("") and each variant."""

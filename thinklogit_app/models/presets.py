@@ -76,14 +76,26 @@ def read_presets(path: Path | None = None) -> list[Preset]:
 
 
 def get_preset(name: str | None = None, path: Path | None = None) -> Preset:
-    presets = read_presets(path)
-    if name is None:
+    return find_preset(read_presets(path), name)
+
+
+def find_preset(presets: list[Preset], name: str | None) -> Preset:
+    """The preset called `name` in the list (no name: the default one); a clear error otherwise."""
+    if not name:
         return next((p for p in presets if p.default), presets[0])
     for preset in presets:
         if preset.name == name:
             return preset
-    names = ", ".join(p.name for p in presets)
-    raise PresetError(f"unknown preset {name!r}: choose one of {names}")
+    raise PresetError(f"unknown preset {name!r}: choose one of {', '.join(p.name for p in presets)}")
+
+
+def quantization_modes(preset: Preset, overrides: dict | None = None) -> dict:
+    """Role -> none / 8bit / 4bit: the preset's, with the non-empty overrides; checked."""
+    modes = {role: "none" for role in ROLES} | preset.quantization | {k: v for k, v in (overrides or {}).items() if v}
+    for role, mode in modes.items():
+        if mode not in QUANTIZATIONS:
+            raise PresetError(f"quantization of the {role} must be one of {', '.join(QUANTIZATIONS)}, got {mode!r}")
+    return modes
 
 
 def is_cached(ref: str) -> bool:
