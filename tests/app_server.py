@@ -79,6 +79,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served(str):
+    """The app's URL, with the server's process id (`pid`) for its thread count and memory."""
+
+    pid: int
+
+
 @contextlib.contextmanager
 def serve(presets: Path, log: Path, timeout: float = 120.0, extra_env: dict | None = None):
     """`python app.py` on a free port with `presets`; yields its URL; killed on exit."""
@@ -104,7 +110,9 @@ def serve(presets: Path, log: Path, timeout: float = 120.0, extra_env: dict | No
             if time.time() > deadline:
                 raise RuntimeError(f"the app did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield url
+        served = Served(url)
+        served.pid = proc.pid
+        yield served
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

@@ -68,3 +68,84 @@ def test_a_second_job_of_one_client_supersedes_its_first(url):
     assert superseded["guided"]["stop_reason"] == superseded["baseline"]["stop_reason"] == "superseded"
     assert second.result(timeout=60)["guided"]["stop_reason"] == "max_new_tokens"
     assert one.predict(api_name="/stop") is False  # nothing of this visitor runs now
+
+
+def status(url) -> dict:
+    return Client(url, verbose=False).predict(api_name="/status")
+
+
+def settles(url, timeout: float = 30.0) -> dict:
+    """The server's /status once no job and no worker thread is left (or the last one seen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = status(url)
+        if (now["jobs"], now["workers"]) == (0, 0) or time.monotonic() > deadline:
+            return now
+        time.sleep(0.2)
+
+
+def big_evaluation(client):
+    job = client.submit(n=300, alphas="1", api_name="/evaluate")  # 300 problems x 5 decodings, under the cap
+    deadline = time.monotonic() + 60
+    while not any(u.get("decoded") for u in job.outputs()):
+        assert not job.done() and time.monotonic() < deadline, "the evaluation should report progress"
+        time.sleep(0.1)
+    return job
+
+
+def test_stop_ends_this_clients_evaluation_and_leaves_no_worker(url):
+    client = Client(url, verbose=False)
+    job = big_evaluation(client)
+    assert status(url)["workers"] >= 1
+    assert client.predict(api_name="/stop") is True
+    with pytest.raises(Exception, match=r"the evaluation stopped \(cancelled\): its visitor stopped it"):
+        job.result(timeout=60)
+    assert settles(url)["workers"] == 0
+
+
+def test_an_evaluation_whose_client_goes_away_stops(url):
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=60) as http:
+        event = http.post("/gradio_api/call/evaluate", json={"data": ["", 300, "1"]}).json()["event_id"]
+        with http.stream("GET", f"/gradio_api/call/evaluate/{event}") as stream:
+            for line in stream.iter_lines():
+                if '"decoded": ' in line and '"decoded": 0' not in line:
+                    break  # the evaluation runs: now the client goes away
+    after = settles(url)
+    assert (after["jobs"], after["workers"]) == (0, 0)
+
+
+def test_gradio_cancelling_an_evaluation_stops_it(url):
+    job = big_evaluation(Client(url, verbose=False))
+    job.cancel()
+    after = settles(url)
+    assert (after["jobs"], after["workers"]) == (0, 0)
+
+
+def proc_status(pid: int) -> dict:
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines() if ":" in line)
+    return {"threads": int(fields["Threads"]), "rss_mib": int(fields["VmRSS"].split()[0]) / 1024}
+
+
+def test_thirty_start_stop_cycles_leave_threads_and_memory_flat(url):
+    client = Client(url, verbose=False)
+
+    def cycle():
+        job = client.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
+        wait_for_tokens(job, 2)
+        assert client.predict(api_name="/stop") is True
+        assert job.result(timeout=60)["guided"]["stop_reason"] == "cancelled"
+
+    for _ in range(3):  # warm: gradio's and torch's thread pools reach their working size
+        cycle()
+    settles(url)
+    before = proc_status(url.pid)
+    for _ in range(30):
+        cycle()
+    assert settles(url)["workers"] == 0
+    after = proc_status(url.pid)
+    print(f"\n[cycles] 30 start/stop cycles: threads {before['threads']} -> {after['threads']}, "
+          f"RSS {before['rss_mib']:.0f} -> {after['rss_mib']:.0f} MiB")
+    assert after["threads"] <= before["threads"] + 2
+    assert after["rss_mib"] - before["rss_mib"] < 50

@@ -1,7 +1,7 @@
 """The named API endpoints (gradio_client): /generate (streaming JSON), /alphas (one prompt at
-a grid of alphas, JSON), /evaluate (JSON),
-/stop (stops this client's run), /presets (JSON list). Typed signatures: Gradio builds the
-API page from them."""
+a grid of alphas, JSON), /evaluate (streaming progress, then JSON), /stop (stops what this
+client runs), /presets (JSON list), /status (jobs, workers, loaded trios). Typed signatures:
+Gradio builds the API page from them."""
 from __future__ import annotations
 
 import gradio as gr
@@ -37,12 +37,14 @@ def register(studio: Studio, concurrency: int) -> None:
             raise user_error(err) from None
 
     @gpu
-    def evaluate(preset: str = "", n: int = 50, alphas: str = "0.5,1,1.5,2") -> dict:
-        """Greedy pass@1 on `n` held-out problems of the preset: {"accuracy": {...},
-        "alpha_sweep": {...}, ...} (the CLI's `eval --json` shape)."""
+    def evaluate(preset: str = "", n: int = 50, alphas: str = "0.5,1,1.5,2", request: gr.Request = None) -> dict:
+        """Greedy pass@1 on `n` held-out problems of the preset. Streams {"done": false,
+        "decoded", "total"} about twice a second, then the result with "done": true (the CLI's
+        `eval --json` shape). At most 8 alphas and 3000 problems x decodings; /stop, a new
+        /evaluate of this client, or the client going away stops it."""
         try:
-            return studio.evaluate(preset or None, n, alphas)
-        except (PresetError, ValueError) as err:
+            yield from studio.evaluate_stream(session_of(request, "api"), preset or None, n, alphas)
+        except USER_ERRORS as err:
             raise user_error(err) from None
 
     @gpu
@@ -62,8 +64,12 @@ def register(studio: Studio, concurrency: int) -> None:
             raise user_error(err) from None
 
     def stop_run(request: gr.Request = None) -> bool:
-        """Stop this client's running /generate; true when one was running."""
+        """Stop whatever this client runs (/generate, /evaluate, /alphas); true when something ran."""
         return studio.stop(session_of(request, "api"))
+
+    def server_status() -> dict:
+        """Live jobs and worker threads, and the loaded trios with their running visitors."""
+        return studio.server_status()
 
     def list_presets() -> list:
         """The presets, each with whether it can load on this server and why."""
@@ -75,3 +81,4 @@ def register(studio: Studio, concurrency: int) -> None:
     gr.api(alphas, api_name="alphas", concurrency_id="generate", concurrency_limit=concurrency)
     gr.api(stop_run, api_name="stop", concurrency_limit=None)
     gr.api(list_presets, api_name="presets", concurrency_limit=None)
+    gr.api(server_status, api_name="status", concurrency_limit=None)

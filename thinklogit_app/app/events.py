@@ -188,13 +188,14 @@ def wire_steering(studio: Studio, models, generate) -> None:
 def wire_evaluate(studio: Studio, models, evaluation) -> None:
     """Evaluate: held-out pass@1 with a progress bar, then the table, bars and alpha sweep."""
     @gpu
-    def evaluate_clicked(name, q_target, q_guider, q_base, n, alphas, progress=gr.Progress()):
+    def evaluate_clicked(name, q_target, q_guider, q_base, n, alphas, request: gr.Request, progress=gr.Progress()):
         def report(done, total):
             progress((done, total), desc="decoding held-out problems", unit="problems")
 
         try:
-            result = studio.evaluate(name, n, alphas, quantization_of(q_target, q_guider, q_base), report)
-        except (PresetError, ValueError) as err:
+            result = studio.evaluate(name, n, alphas, quantization_of(q_target, q_guider, q_base), report,
+                                     session_of(request, "ui"))
+        except USER_ERRORS as err:
             raise user_error(err) from None
         view = studio.evaluation_panels(result)
         return {evaluation.summary: view["summary"], evaluation.table: view["rows"], evaluation.bars: view["bars"],

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from .. import validation
 from ..core.alphas import DEFAULT_ALPHAS
+from ..core.cancel import Cancelled
 from ..core.engine import DecodeSettings, run_to_end
 from ..evaluation.alpha_grid import alpha_grid
 from ..evaluation.cost import model_bytes
@@ -24,7 +25,7 @@ from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError, evaluation_variants
 from . import plots, steering, views
-from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Run, RunRegistry, Snapshot
+from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Job, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = validation.EVAL_MAX_N
 MAX_GRID = 25  # alphas in one batched grid (each is a row of all three models' caches)
@@ -173,6 +174,12 @@ class Studio:
                 record = self.record_of(run, snap.baseline.to_dict(), snap.guided.to_dict(), reference)
                 yield {"done": True, "step": snap.step} | record
 
+    def server_status(self) -> dict:
+        """What runs and what is loaded: live jobs, live worker threads of this package, the
+        loaded trios (the manager's status)."""
+        workers = sum(t.name.startswith("thinklogit") for t in threading.enumerate())
+        return {"jobs": self.runs.active(), "workers": workers} | self.manager.status()
+
     def stop(self, session: str) -> bool:
         return self.runs.stop(session or "anonymous")
 
@@ -264,19 +271,55 @@ class Studio:
 
     # ---- evaluation ----------------------------------------------------------------
     def evaluate(self, preset: str | None, n, alphas: str, quantization: dict | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> dict:
+                 progress: Callable[[int, int], None] | None = None, session: str | None = None) -> dict:
         """Held-out greedy pass@1 (evaluation.evaluate) for the preset: its JSON shape."""
+        result = None
+        for update in self.evaluate_stream(session, preset, n, alphas, quantization):
+            if update["done"]:
+                result = {k: v for k, v in update.items() if k != "done"}
+            elif progress is not None and update["total"]:
+                progress(update["decoded"], update["total"])
+        return result
+
+    def evaluate_stream(self, session: str | None, preset: str | None, n, alphas, quantization: dict | None = None,
+                        every: float = 0.5) -> Iterator[dict]:
+        """An evaluation as a job of the session on a worker thread: {"done": false, "decoded",
+        "total"} every `every` seconds, then the result with "done": true. Refused before any
+        work when larger than the cap (validation.check_evaluation); the session's Stop, a new
+        evaluation of the session, or closing this generator (the client went away) stops it."""
         from ..evaluation.evaluate import evaluate_trio
 
         chosen, _, quantization = self.request(preset, None, quantization)
         alpha = float((chosen.defaults or {}).get("alpha", 1.0))
         others = 3 + len(evaluation_variants(chosen)) + (alpha not in validation.parse_alphas(alphas))  # alone, variants, default
         count, sweep = validation.check_evaluation(n, alphas, others)
-        trio = self.manager.get(chosen.name, quantization)
-        result = evaluate_trio(trio, count, preset=chosen, alphas=sweep, examples=examples_of(chosen),
-                               extra_guiders=self.manager.variant_guiders(chosen.name, quantization),
-                               progress=progress)
-        return result.to_json()
+        session = session or "anonymous"
+        cancel, lease = self.runs.open(session, "evaluate"), None
+        try:
+            lease = self.manager.acquire(chosen.name, quantization, None, cancel)
+            extra = self.manager.variant_guiders(chosen.name, quantization)
+            trio = lease.trio
+
+            def work(cancel, report):
+                return evaluate_trio(trio, count, preset=chosen, alphas=sweep, examples=examples_of(chosen),
+                                     extra_guiders=extra, progress=report, cancel=cancel).to_json()
+
+            job = Job(work, cancel, lease, name="thinklogit-eval").start()
+        except BaseException:
+            if lease is not None:
+                lease.release()
+            self.runs.close(session, cancel, "evaluate")
+            raise
+        try:
+            while not job.finished.wait(every):
+                done, total = job.progress
+                yield {"done": False, "decoded": done, "total": total}
+            if job.error is not None:
+                raise _user_error(job.error)
+            yield {"done": True} | job.result
+        finally:
+            cancel.set()  # no-op when it finished; stops it when the client went away
+            self.runs.close(session, cancel, "evaluate")
 
     @staticmethod
     def evaluation_panels(result: dict) -> dict:
@@ -292,7 +335,7 @@ class Studio:
 
 
 def _user_error(err: BaseException) -> BaseException:
-    if isinstance(err, (ValueError, PresetError)):
+    if isinstance(err, (ValueError, PresetError, Cancelled)):
         return err
     return RuntimeError(f"generation failed: {type(err).__name__}: {err}")
 

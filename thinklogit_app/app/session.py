@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..core.cancel import Cancel, reason_of
 from ..core.engine import STREAMS, DecodeSettings, decode, encode_prompt
@@ -135,6 +135,41 @@ class Run:
             yield snap, heavy
             if snap.done:
                 return
+
+
+class Job:
+    """Other work of a visitor (an evaluation) on a worker thread, stopped by its Cancel:
+    `work(cancel, report)` returns the result; `report(done, total)` records progress.
+    The lease on the models is released when the worker ends, however it ends."""
+
+    def __init__(self, work: Callable, cancel: Cancel, lease=None, name: str = "thinklogit-job"):
+        self.cancel, self.lease = cancel, lease
+        self.progress = (0, 0)
+        self.result = None
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self._thread = threading.Thread(target=self._work, args=(work,), daemon=True, name=name)
+
+    def start(self) -> "Job":
+        self._thread.start()
+        return self
+
+    def _report(self, done: int, total: int) -> None:
+        self.progress = (done, total)
+
+    def _work(self, work) -> None:
+        try:
+            self.result = work(self.cancel, self._report)
+        except BaseException as err:  # reported to the handler, which turns it into a message
+            self.error = err
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+            self.finished.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
 
 class RunRegistry:

@@ -3,12 +3,15 @@ row is padded, ThinkLogit as a `ThinkLogitProcessor`. Used by evaluation (greedy
 DPO pair mining (sampled)."""
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Callable
 
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from ..core.arithmetic import AlphaSchedule
+from ..core.cancel import Cancelled, reason_of
 from ..core.processor import ThinkLogitProcessor
 from ..core.sampling import make_warpers
 
@@ -16,12 +19,14 @@ from ..core.sampling import make_warpers
 def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperature: float, top_p: float,
                        max_new_tokens: int, seed: int, guider=None, base=None,
                        schedule: AlphaSchedule | None = None, batch_size: int = 64,
-                       on_batch: Callable[[int], None] | None = None) -> list[list[str]]:
+                       on_batch: Callable[[int], None] | None = None,
+                       cancel: threading.Event | None = None) -> list[list[str]]:
     """`n` sampled completions per prompt (prompt excluded, specials dropped).
 
     With `guider` and `base` the target decodes under ThinkLogit; temperature and top-p
     apply AFTER the combination (our warpers follow the processor; `generate`'s own are off).
     Prompts are batched by token length so no row is padded. Seeded per batch.
+    `cancel.set()` ends `generate` at its next token and raises Cancelled.
     """
     if n < 1:
         raise ValueError(f"samples per prompt must be >= 1, got {n}")
@@ -36,6 +41,7 @@ def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperat
     batch_number = 0
     for indices in groups.values():
         for start in range(0, len(indices), per_batch):
+            _check(cancel)
             chunk = indices[start:start + per_batch]
             ids = torch.tensor([encoded[i] for i in chunk], device=model.device).repeat_interleave(n, dim=0)
             processors = [ThinkLogitProcessor(guider, base, schedule or AlphaSchedule())] if guider is not None else []
@@ -46,7 +52,9 @@ def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperat
                     input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
                     do_sample=temperature > 0, temperature=1.0, top_p=1.0, top_k=None,
                     eos_token_id=eos, pad_token_id=pad, logits_processor=processors,
+                    stopping_criteria=StoppingCriteriaList([StopOnCancel(cancel)]) if cancel is not None else None,
                 )
+            _check(cancel)
             for row in range(generated.shape[0]):
                 text = tokenizer.decode(generated[row, ids.shape[1]:], skip_special_tokens=True)
                 outputs[chunk[row // n]].append(text)
@@ -54,3 +62,18 @@ def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperat
             if on_batch:
                 on_batch(len(chunk))
     return outputs
+
+
+class StopOnCancel(StoppingCriteria):
+    """Ends every row of a `generate` call once `cancel` is set (checked at each token)."""
+
+    def __init__(self, cancel: threading.Event):
+        self.cancel = cancel
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.cancel.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(reason_of(cancel), "the evaluation")

@@ -132,22 +132,23 @@ def _sweep_key(alpha: float) -> str:
 
 def generate_greedy(model, tokenizer, prompts: list[str], max_new_tokens: int, *, guider=None, base=None,
                     schedule: AlphaSchedule | None = None, batch_size: int = 128,
-                    on_batch: Callable[[int], None] | None = None) -> list[str]:
+                    on_batch: Callable[[int], None] | None = None, cancel=None) -> list[str]:
     """Greedy completions (prompt excluded, specials dropped), batched by prompt token length.
 
     With `guider` and `base`, decodes ThinkLogit: target + alpha * (guider - base).
     """
     outputs = sample_completions(model, tokenizer, prompts, 1, temperature=0.0, top_p=1.0,
                                  max_new_tokens=max_new_tokens, seed=0, guider=guider, base=base,
-                                 schedule=schedule, batch_size=batch_size, on_batch=on_batch)
+                                 schedule=schedule, batch_size=batch_size, on_batch=on_batch, cancel=cancel)
     return [texts[0] for texts in outputs]
 
 
 def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=DEFAULT_ALPHAS,
              alpha: float = 1.0, schedules=("warmup:100",), extra_guiders: dict | None = None,
              max_new_tokens: int = 96, preset: str = "", batch_size: int = 128,
-             progress: Progress | None = None) -> EvalResult:
-    """Greedy pass@1 of every column over `items`. `progress(done, total)` counts decoded items."""
+             progress: Progress | None = None, cancel=None) -> EvalResult:
+    """Greedy pass@1 of every column over `items`. `progress(done, total)` counts decoded items;
+    `cancel.set()` stops it within a token (core.cancel.Cancelled)."""
     if not items:
         raise ValueError("no evaluation items: give at least one prompt with its answer")
     alphas = list(dict.fromkeys(float(a) for a in alphas))
@@ -177,7 +178,8 @@ def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=D
     columns: dict[str, ColumnResult] = {}
     for name, model, kwargs in runs:
         t0 = time.time()
-        outputs = generate_greedy(model, tokenizer, prompts, max_new_tokens, batch_size=batch_size, on_batch=advance, **kwargs)
+        outputs = generate_greedy(model, tokenizer, prompts, max_new_tokens, batch_size=batch_size, on_batch=advance,
+                                  cancel=cancel, **kwargs)
         correct = [is_correct(text, item.answer) for text, item in zip(outputs, items)]
         columns[name] = ColumnResult(
             name=name, accuracy=sum(correct) / len(items),
@@ -221,7 +223,8 @@ def token_budget(trio, task: str, default: int = 256) -> int:
 
 def evaluate_trio(trio, n: int, *, preset=None, task: str | None = None, examples: list[dict] | None = None,
                   alphas=DEFAULT_ALPHAS, alpha: float | None = None, schedules=(), extra_guiders: dict | None = None,
-                  batch_size: int = 128, progress: Progress | None = None, name: str | None = None) -> EvalResult:
+                  batch_size: int = 128, progress: Progress | None = None, name: str | None = None,
+                  cancel=None) -> EvalResult:
     """Greedy pass@1 of a loaded trio on `n` held-out problems of its task: the one evaluation
     behind the `eval` command, the app's Evaluate tab, `dpo train --eval` and `organism train`.
     Task, examples, alpha and token budget default to the preset's (default: the trio's)."""
@@ -241,4 +244,4 @@ def evaluate_trio(trio, n: int, *, preset=None, task: str | None = None, example
     return evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=alphas, alpha=alpha,
                     schedules=schedules, extra_guiders=extra_guiders, max_new_tokens=budget,
                     preset=name or (preset.name if preset is not None else ""), batch_size=batch_size,
-                    progress=progress)
+                    progress=progress, cancel=cancel)
