@@ -75,6 +75,10 @@ HOSTILE = [  # (endpoint, data, what the answer says)
     ("generate", generate(quantize_target="2bit"), "quantization of the target must be one of none, 8bit, 4bit"),
     ("generate", generate(quantize_guider=["4bit"]), "quantization of the guider must be text, got list"),
     ("generate", generate(quantize_base=4), "quantization of the base must be text, got int 4"),
+    ("generate", generate(force=["0:1"]), "forced tokens must be text, got list"),
+    ("generate", generate(force="0:x"), "forced token id must be a number, got 'x'"),
+    ("generate", generate(force="-1:3"), "a forced token is STEP:ID with both >= 0, got -1:3"),
+    ("generate", generate(force="0:99999"), "the forced token id 99999 is not one of the 20 ids"),
     ("generate", [PROMPT], f"didn't receive enough input values (needed: {len(GENERATE)}, got: 1)"),
     ("evaluate", evaluate(n=0), "number of problems must be between 1 and 500, got 0"),
     ("evaluate", evaluate(n=501), "number of problems must be between 1 and 500, got 501"),
@@ -90,6 +94,8 @@ HOSTILE = [  # (endpoint, data, what the answer says)
     ("evaluate", evaluate(n=500, alphas="0.5, 1, 1.5, 2"), "this server's limit is 3000 problems x decodings"),
     ("evaluate", evaluate(preset={"a": 1}), "preset must be text, got dict"),
     ("evaluate", evaluate(preset="gpu-only"), "needs a CUDA GPU"),
+    ("alphas", ["Q:1+2\n", "0, 9", "", "", None, None, 2, None, ""], "each alpha of the sweep must be between 0 and 3"),
+    ("alphas", [["x"], "", "", "", None, None, 2, None, ""], "The prompt must be text, got list"),
 ]
 
 

@@ -72,6 +72,8 @@ def _number(value, name: str) -> float:
 def _whole(value, name: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value  # exact, however large: the range check says what is allowed
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value)
     number = _number(value, name)
     if number != int(number):
         raise ValueError(f"{name} must be a whole number, got {_shown(value)}")

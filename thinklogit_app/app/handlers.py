@@ -316,6 +316,7 @@ class Studio:
                 yield {"done": False, "decoded": done, "total": total}
             if job.error is not None:
                 raise _user_error(job.error)
+            yield {"done": False, "decoded": job.progress[0], "total": job.progress[1]}  # the last count
             yield {"done": True} | job.result
         finally:
             cancel.set()  # no-op when it finished; stops it when the client went away
