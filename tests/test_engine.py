@@ -72,10 +72,27 @@ def test_processor_inside_generate_equals_engine(padded_trio, schedule):
     out = padded_trio.target.generate(prompt_ids(padded_trio), max_new_tokens=16, do_sample=False,
                                       logits_processor=[proc])
     assert out[0, prompt_ids(padded_trio).shape[1]:].tolist() == engine_ids
-    # a second generate call with the same processor starts fresh caches
+    # a fresh processor per call gives the same tokens; reusing one is refused, not silently reset
+    fresh = ThinkLogitProcessor(padded_trio.guider, padded_trio.base, settings.alpha_schedule())
     again = padded_trio.target.generate(prompt_ids(padded_trio), max_new_tokens=16, do_sample=False,
-                                        logits_processor=[proc])
+                                        logits_processor=[fresh])
     assert again.tolist() == out.tolist()
+    with pytest.raises(ValueError, match="one processor per generate call"):
+        padded_trio.target.generate(prompt_ids(padded_trio), max_new_tokens=4, do_sample=False,
+                                    logits_processor=[proc])
+
+
+def test_processor_refuses_beam_search_and_undeclared_batches(padded_trio):
+    ids = prompt_ids(padded_trio)
+    proc = ThinkLogitProcessor(padded_trio.guider, padded_trio.base, 1.0)
+    with pytest.raises(ValueError, match="batch of 2 rows"):
+        padded_trio.target.generate(ids.repeat(2, 1), max_new_tokens=4, do_sample=False, logits_processor=[proc])
+    beams = ThinkLogitProcessor(padded_trio.guider, padded_trio.base, 1.0, unpadded_rows=True)
+    with pytest.raises(ValueError, match="no beam search"):
+        padded_trio.target.generate(ids, max_new_tokens=6, num_beams=3, do_sample=False, logits_processor=[beams])
+    rows = ThinkLogitProcessor(padded_trio.guider, padded_trio.base, 1.0, unpadded_rows=True)
+    out = padded_trio.target.generate(ids.repeat(2, 1), max_new_tokens=6, do_sample=False, logits_processor=[rows])
+    assert out[0].tolist() == out[1].tolist()
 
 
 def test_side_by_side_equals_two_separate_runs(trio):
@@ -203,7 +220,7 @@ def test_trace_is_json_serialisable_and_consistent(trio):
 def test_bad_settings_and_prompts_raise_clear_errors(trio):
     with pytest.raises(ValueError, match="empty"):
         run_to_end(trio, "   ", greedy())
-    with pytest.raises(ValueError, match="at most 256 positions"):
+    with pytest.raises(ValueError, match="the target holds 256 positions"):
         run_to_end(trio, "1" * 250, greedy(n=10))
     with pytest.raises(ValueError, match="top-p"):
         run_to_end(trio, PROMPT, DecodeSettings(top_p=0))
@@ -217,3 +234,28 @@ def test_schedules():
     assert [AlphaSchedule.parse("warmup:2", 1.5).at(i) for i in range(4)] == [0, 0, 1.5, 1.5]
     assert [AlphaSchedule.parse("ramp:4", 2.0).at(i) for i in range(5)] == [0.5, 1.0, 1.5, 2.0, 2.0]
     assert AlphaSchedule.parse("constant", 0.5).at(100) == 0.5
+
+
+def test_keep_rows_indexes_each_cache_layer_on_its_own_device():
+    """A target split by device_map="auto" has cache layers on several devices; the kept-rows
+    index must live on each layer's device (here one layer on "meta" stands for a second GPU)."""
+    from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
+
+    from thinklogit_app.core.engine import keep_rows
+
+    class StrictLayer(DynamicLayer):  # what a CUDA tensor does with an index on another device
+        def batch_select_indices(self, indices):
+            assert indices.device == self.keys.device, f"index on {indices.device}, layer on {self.keys.device}"
+            super().batch_select_indices(indices)
+
+    cache = DynamicCache()
+    for layer_idx, device in enumerate(("cpu", "meta")):
+        keys = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).reshape(2, 3, 4, 5).to(device)
+        cache.update(keys, keys.clone(), layer_idx)
+    for layer in cache.layers:
+        layer.__class__ = StrictLayer
+    keep_rows(cache, [1])
+    assert [tuple(layer.keys.shape) for layer in cache.layers] == [(1, 3, 4, 5)] * 2
+    assert [layer.keys.device.type for layer in cache.layers] == ["cpu", "meta"]
+    assert torch.equal(cache.layers[0].keys[0], torch.arange(60, 120, dtype=torch.float32).reshape(3, 4, 5))

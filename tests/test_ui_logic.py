@@ -323,7 +323,7 @@ def test_bad_inputs_are_refused_before_any_model_work(studio):
         next(studio.generate_panels("s", "tiny", None, "  ", form_of(studio)))
     with pytest.raises(ValueError, match="alpha must be between 0 and 3"):
         next(studio.generate_json("s", "tiny", PROMPT, {"alpha": 9}))
-    with pytest.raises(ValueError, match="handles at most 8192 positions"):
+    with pytest.raises(ValueError, match="holds 8192 positions"):
         next(studio.generate_panels("s", "tiny", None, PROMPT, form_of(studio, max_new_tokens=8190)))
     assert studio.runs.active() == 0
 

@@ -76,7 +76,8 @@ class Studio:
         lease = None
         try:
             lease = self.manager.acquire(chosen.name, quantization, guider, cancel)
-            run = Run(lease.trio, prompt, settings, cancel=cancel, lease=lease)
+            run = Run(lease.trio, chosen.prompt_text(prompt), settings, cancel=cancel, lease=lease)
+            run.question = prompt  # as typed; run.prompt is the exact text the models are fed
         except BaseException:
             if lease is not None:
                 lease.release()
@@ -142,8 +143,9 @@ class Studio:
 
     @staticmethod
     def record_of(run: Run, baseline: dict, guided: dict, reference: str | None) -> dict:
-        return run_record(run.prompt, _preset_of(run), run.settings, baseline, guided, reference, _guider_of(run),
-                          model_bytes(run.trio))
+        question = getattr(run, "question", run.prompt)  # as typed; run.prompt is the text sent
+        return run_record(question, _preset_of(run), run.settings, baseline, guided, reference, _guider_of(run),
+                          model_bytes(run.trio)) | run.trio.record_fields(run.prompt, guided["ids"])
 
     def replay(self, data: str | bytes) -> dict:
         """An exported run (the app's Download or `generate --json`) as the final view of a live

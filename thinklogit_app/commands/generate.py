@@ -55,19 +55,25 @@ def cmd_generate(args) -> int:
     preset = get_preset(args.preset)
     settings = settings_from(args, preset)
     trio = load_trio(preset, quantization_from(args), guider=args.guider)
-    streams = run_to_end(trio, args.prompt, settings)
+    text = preset.prompt_text(args.prompt)
+    streams = run_to_end(trio, text, settings)
+    fields = trio.record_fields(text, streams["guided"].ids)
     if args.json:
         reference = reference_for(args.prompt, examples_of(preset), preset.task)
         out = run_record(args.prompt, preset.name, settings, streams["baseline"].to_dict(), streams["guided"].to_dict(),
-                         reference, args.guider or "", model_bytes(trio))
+                         reference, args.guider or "", model_bytes(trio)) | fields
         json.dump(out, sys.stdout, ensure_ascii=False)
         print()
         return 0
+    if text != args.prompt:
+        print(f"=== text sent to the models (the preset's template) ===\n{text}")
     for title, stream in (("Target alone", streams["baseline"]), ("Target + ThinkLogit", streams["guided"])):
         print(f"=== {title} ({len(stream.ids)} tokens, {stream.tokens_per_second:.0f} tok/s, "
               f"stop: {stream.stop_reason}) ===")
         print(stream.text)
     print(f"=== the guider {flip_headline(streams['guided'].records)} ===")
+    for note in fields.get("notes", []):
+        print(f"note: {note}")
     return 0
 
 

@@ -187,12 +187,7 @@ def encode_prompt(trio, prompt: str, max_new_tokens: int) -> torch.Tensor:
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError("the prompt is empty: type a question")
     ids = trio.tokenizer(prompt, return_tensors="pt").input_ids
-    limit = trio.max_positions
-    if limit is not None and ids.shape[1] + max_new_tokens > limit:
-        raise ValueError(
-            f"the prompt has {ids.shape[1]} tokens and {max_new_tokens} new tokens were asked for, "
-            f"but the target handles at most {limit} positions: shorten the prompt or lower max new tokens"
-        )
+    check_positions(trio, ids.shape[1], max_new_tokens)
     return ids
 
 
@@ -205,6 +200,27 @@ def _charge(state: dict, live, seconds: tuple[float, float], prefill: bool = Fal
         state[name].forward_seconds += cost
         if prefill:
             state[name].prefill_seconds += cost
+
+
+def check_positions(trio, prompt_tokens: int, max_new_tokens: int) -> None:
+    """Prompt + new tokens must fit the smallest context of the three models."""
+    limit, role = trio.position_limit
+    if limit is not None and prompt_tokens + max_new_tokens > limit:
+        raise ValueError(
+            f"the prompt has {prompt_tokens} tokens and {max_new_tokens} new tokens were asked for, "
+            f"but {trio.describe(role)} holds {limit} positions: shorten the prompt or lower max new tokens "
+            f"to at most {max(limit - prompt_tokens, 0)}"
+        )
+
+
+def keep_rows(cache: DynamicCache, rows: list[int]) -> None:
+    """Keep only `rows` of the batch in every layer of `cache`. Each layer gets its index on
+    its own device: a target split over devices (device_map="auto") has its cache layers
+    on several GPUs, and an index tensor must live where the tensor it indexes lives."""
+    for layer in cache.layers:
+        keys = getattr(layer, "keys", None)
+        device = keys.device if torch.is_tensor(keys) else "cpu"
+        layer.batch_select_indices(torch.tensor(rows, device=device))
 
 
 def _mark_cancelled(cancel, live, state) -> None:
@@ -348,7 +364,7 @@ def decode(
             if not keep:
                 return
             if len(keep) < len(live):
-                target_cache.batch_select_indices(torch.tensor(keep, device=picker.device))
+                keep_rows(target_cache, keep)
                 live = [live[row] for row in keep]
             target_ids = torch.tensor([[next_ids[name]] for name in live])
             jobs = []

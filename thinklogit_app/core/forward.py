@@ -6,6 +6,8 @@ from transformers import DynamicCache
 
 
 def next_logits(model, ids: torch.Tensor, cache: DynamicCache) -> torch.Tensor:
-    """Logits of the next token after `ids` (appended to `cache`), shape (batch, vocab), float32."""
+    """Logits of the next token after `ids` (appended to `cache`), shape (batch, vocab), float32,
+    on `model.device` (its first parameter's device, where sampling happens): a model split
+    over GPUs by device_map="auto" returns them from its lm_head's device."""
     out = model(input_ids=ids.to(model.device), cache=cache, use_cache=True, logits_to_keep=1)
-    return out.logits[:, -1, :].float()
+    return out.logits[:, -1, :].to(model.device, torch.float32)

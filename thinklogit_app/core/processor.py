@@ -16,16 +16,21 @@ from .forward import next_logits
 class ThinkLogitProcessor(LogitsProcessor):
     """Adds alpha * (guider - base) to the target's next-token scores.
 
-    Works for any batch of unpadded rows (e.g. prompts of equal token length); the
-    guider and base see exactly the ids the target sees. A new `generate` call (a
-    sequence that is not the previous one plus one token) resets the caches.
+    The guider and base see exactly the ids the target sees, so it refuses (ValueError)
+    what it cannot follow correctly instead of silently resetting: a batch of several rows
+    unless the caller declares them unpadded (`unpadded_rows=True`, e.g. prompts grouped
+    by token length: a left-padded row would feed the guider pair pad tokens without
+    their attention mask), and any call whose ids are not the previous call's plus one
+    token — beam search reorders rows, and a second `generate` call starts over: use one
+    processor per `generate` call.
 
     Example:
         >>> proc = ThinkLogitProcessor(guider, base, alpha=1.0)  # doctest: +SKIP
         >>> target.generate(ids, max_new_tokens=32, logits_processor=[proc])  # doctest: +SKIP
     """
 
-    def __init__(self, guider, base, alpha: float | AlphaSchedule = 1.0):
+    def __init__(self, guider, base, alpha: float | AlphaSchedule = 1.0, unpadded_rows: bool = False):
+        self.unpadded_rows = unpadded_rows
         if isinstance(alpha, AlphaSchedule):
             self.schedule = alpha
         elif isinstance(alpha, (int, float)):
@@ -44,18 +49,24 @@ class ThinkLogitProcessor(LogitsProcessor):
     @torch.no_grad()
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         length = input_ids.shape[1]
-        continues = (
-            self._ids is not None
-            and length == self._ids.shape[1] + 1
-            and torch.equal(input_ids[:, :-1], self._ids)
-        )
-        if continues:
-            new_ids = input_ids[:, -1:]
-        else:
-            self.reset()
+        if self._ids is None:
+            if input_ids.shape[0] > 1 and not self.unpadded_rows:
+                raise ValueError(
+                    f"ThinkLogitProcessor got a batch of {input_ids.shape[0]} rows: it feeds the guider and base "
+                    "the target's ids without an attention mask, so padded rows would be wrong. Decode one row "
+                    "at a time, or group prompts of equal token length and pass unpadded_rows=True"
+                )
             self._caches = (DynamicCache(), DynamicCache())
             self._prompt_length = length
             new_ids = input_ids
+        elif (input_ids.shape[0] == self._ids.shape[0] and length == self._ids.shape[1] + 1
+              and torch.equal(input_ids[:, :-1], self._ids)):
+            new_ids = input_ids[:, -1:]
+        else:
+            raise ValueError(
+                "ThinkLogitProcessor was given ids that are not its previous ids plus one token: use one "
+                "processor per generate call, and no beam search (num_beams must be 1)"
+            )
         self._ids = input_ids
         guider_logits = next_logits(self.guider, new_ids, self._caches[0])
         base_logits = next_logits(self.base, new_ids, self._caches[1])

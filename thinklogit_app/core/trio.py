@@ -37,6 +37,31 @@ class Trio:
             ids.update(int(i) for i in eos)
         return ids
 
+    def record_fields(self, text_sent: str, guided_ids) -> dict:
+        """What a run record says about the trio's tokenizers: the exact text sent, the
+        added-token rows whose meaning differs between the models, and a note for each such
+        id the prompt contains or the guided stream picked."""
+        out = {"text_sent": text_sent, "differing_ids": self.compat.to_json() if self.compat else []}
+        if self.compat and self.compat.differing:
+            notes = self.compat.touched(self.tokenizer(text_sent).input_ids, guided_ids)
+            if notes:
+                out["notes"] = notes
+        return out
+
+    @property
+    def position_limit(self) -> tuple[int | None, str]:
+        """(the fewest positions any of the three models holds, the role of that model);
+        (None, "") when no model declares a limit. All three see the whole sequence."""
+        limits = [(getattr(getattr(self, role).config, "max_position_embeddings", None), role)
+                  for role in ("target", "guider", "base")]
+        limits = [(n, role) for n, role in limits if n]
+        return min(limits, key=lambda x: x[0]) if limits else (None, "")
+
     @property
     def max_positions(self) -> int | None:
-        return getattr(self.target.config, "max_position_embeddings", None)
+        return self.position_limit[0]
+
+    def describe(self, role: str) -> str:
+        """'the base (Qwen/Qwen2.5-Math-1.5B)': a role with the model it was loaded from, when known."""
+        ref = ((self.info or {}).get("models") or {}).get(role)
+        return f"the {role} ({ref})" if ref else f"the {role}"

@@ -8,12 +8,34 @@ from collections import defaultdict
 from typing import Callable
 
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList
+from transformers import GenerationConfig, StoppingCriteria, StoppingCriteriaList
 
 from ..core.arithmetic import AlphaSchedule
 from ..core.cancel import Cancelled, reason_of
 from ..core.processor import ThinkLogitProcessor
 from ..core.sampling import make_warpers
+
+
+# what `generate` may keep from a model's generation config: which ids end or pad a row
+_MODEL_IDS = {"eos_token_id", "pad_token_id", "bos_token_id", "decoder_start_token_id"}
+
+
+def only_our_settings(model, **ours) -> dict:
+    """`generate` keyword arguments that leave nothing to the model's generation config.
+
+    `generate` fills every setting not passed explicitly from `model.generation_config`
+    (an instruct model's carries repetition_penalty, top_k, temperature, top_p...), even
+    when a fresh GenerationConfig is passed. So every field the model's config sets is
+    passed here: ours where we choose it, the library's neutral default otherwise (None
+    where the default is None); temperature and top-p are applied by our own warpers
+    after ThinkLogit's processor, so generate's own are neutral (1.0, top_k off).
+    """
+    neutral = GenerationConfig._get_default_generation_params() | {"temperature": 1.0, "top_p": 1.0, "top_k": None,
+                                                                  "min_p": None, "typical_p": 1.0}
+    fields = {key: neutral.get(key) for key in model.generation_config.to_diff_dict()
+              if key not in _MODEL_IDS and hasattr(GenerationConfig(), key) and not key.startswith("_")}
+    fields.pop("transformers_version", None)
+    return fields | {k: neutral[k] for k in ("temperature", "top_p", "top_k", "repetition_penalty")} | ours
 
 
 def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperature: float, top_p: float,
@@ -44,15 +66,16 @@ def sample_completions(model, tokenizer, prompts: list[str], n: int, *, temperat
             _check(cancel)
             chunk = indices[start:start + per_batch]
             ids = torch.tensor([encoded[i] for i in chunk], device=model.device).repeat_interleave(n, dim=0)
-            processors = [ThinkLogitProcessor(guider, base, schedule or AlphaSchedule())] if guider is not None else []
+            processors = ([ThinkLogitProcessor(guider, base, schedule or AlphaSchedule(), unpadded_rows=True)]
+                          if guider is not None else [])
             processors += list(make_warpers(temperature, top_p))
             torch.manual_seed(seed * 100_003 + batch_number)
             with torch.no_grad():
                 generated = model.generate(
-                    input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
-                    do_sample=temperature > 0, temperature=1.0, top_p=1.0, top_k=None,
-                    eos_token_id=eos, pad_token_id=pad, logits_processor=processors,
+                    input_ids=ids, attention_mask=torch.ones_like(ids), logits_processor=processors,
                     stopping_criteria=StoppingCriteriaList([StopOnCancel(cancel)]) if cancel is not None else None,
+                    **only_our_settings(model, do_sample=temperature > 0, max_new_tokens=max_new_tokens,
+                                        eos_token_id=eos, pad_token_id=pad),
                 )
             _check(cancel)
             for row in range(generated.shape[0]):

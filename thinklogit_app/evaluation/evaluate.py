@@ -195,16 +195,19 @@ def evaluate(target, guider, base, tokenizer, items: list[EvalItem], *, alphas=D
     )
 
 
-def held_out_items(task: str, n: int, examples: list[dict] | None = None, sums_config=None) -> list[EvalItem]:
+def held_out_items(task: str, n: int, examples: list[dict] | None = None, sums_config=None,
+                   prompt_text: Callable[[str], str] | None = None) -> list[EvalItem]:
     """The evaluation set of a preset's task: generated held-out problems for the tiny
     `sums` task (of `sums_config`, default the shipped difficulty); the preset's example
-    prompts (with reference answers) otherwise."""
+    prompts (with reference answers) otherwise, each wrapped by `prompt_text` (the
+    preset's template, see Preset.prompt_text)."""
     if task == "sums":
         from ..organism import task as sums
 
         problems = sums.held_out_problems(n, sums_config or sums.DEFAULT_CONFIG)
         return [EvalItem(sums.make_prompt(p), sums.reference_answer(p)) for p in problems]
-    items = [EvalItem(e["prompt"], str(e["answer"])) for e in (examples or []) if "answer" in e]
+    wrap = prompt_text or (lambda question: question)
+    items = [EvalItem(wrap(e["prompt"]), str(e["answer"])) for e in (examples or []) if "answer" in e]
     if not items:
         raise ValueError(f"task {task!r} has no held-out generator and the preset lists no examples with answers")
     return items[:n]
@@ -238,7 +241,7 @@ def evaluate_trio(trio, n: int, *, preset=None, task: str | None = None, example
         from ..organism.task import config_of
 
         sums_config = config_of(trio.target)
-    items = held_out_items(task, n, examples, sums_config)
+    items = held_out_items(task, n, examples, sums_config, preset.prompt_text if preset is not None else None)
     alpha = float(defaults.get("alpha", 1.0)) if alpha is None else float(alpha)
     budget = token_budget(trio, task, int(defaults.get("max_new_tokens", 256)))
     return evaluate(trio.target, trio.guider, trio.base, trio.tokenizer, items, alphas=alphas, alpha=alpha,

@@ -269,7 +269,9 @@ class ModelManager:
                     "dtype": info.get("dtype", str(next(trio.target.parameters()).dtype).replace("torch.", "")),
                     "quantization": dict(key[1]), "guider": info.get("guider", ""),
                     "guiders_loaded": list(loaded.guided), "memory_bytes": self._used(),
-                    "budget_bytes": self.budget, "trios": trios}
+                    "budget_bytes": self.budget, "trios": trios,
+                    "differing_ids": trio.compat.to_json() if trio.compat else [],
+                    "tokenizers": trio.compat.summary() if trio.compat and trio.compat.differing else ""}
 
     def status_line(self) -> str:
         status = self.status()
@@ -285,6 +287,8 @@ class ModelManager:
         if len(status["trios"]) > 1:
             line += " · trios loaded: " + "; ".join(
                 f"{t['preset']} ({_modes_of(t['quantization'])}, {t['runs']} running)" for t in status["trios"])
+        if status.get("tokenizers"):
+            line += " · " + status["tokenizers"]
         if torch.cuda.is_available():
             line += f" · GPU memory allocated {budgets.gib(torch.cuda.memory_allocated())}"
         return line + f" · {POLICY}."

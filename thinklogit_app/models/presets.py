@@ -35,12 +35,20 @@ class Preset:
     defaults: dict = field(default_factory=dict)  # DecodeSettings fields
     requires_gpu: bool = False
     variants: dict = field(default_factory=dict)  # extra guiders, e.g. {"thinklogit-dpo": path}
+    prompt_template: str | None = None  # "...{question}": the exact text sent for a question
     default: bool = False
 
     def path_of(self, ref: str) -> str:
         """A local model folder as an absolute path; a hub id unchanged."""
         local = local_path(ref)
         return str(local) if local is not None else ref
+
+    def prompt_text(self, question: str) -> str:
+        """The exact text the three models are fed for `question`: the preset's template
+        with `{question}` filled in (no chat template), or the question itself."""
+        if not self.prompt_template:
+            return question
+        return self.prompt_template.replace("{question}", question)
 
     def load_examples(self) -> list[dict]:
         if not self.examples:
