@@ -160,13 +160,45 @@ def test_nothing_from_a_generation_config_changes_thinklogits_tokens(paper):
     text = paper.preset.prompt_text(QUESTION)
     sampled = DecodeSettings(alpha=1.0, schedule="constant", temperature=0.9, top_p=0.95, max_new_tokens=8,
                              seed=3, repeat_limit=0)
+    loud = copy.copy(paper)  # the same keys at values no decoding could ignore
+    loud.target = copy.copy(paper.target)
+    loud.target.generation_config = GenerationConfig(**{
+        **paper.target.generation_config.to_dict(), "repetition_penalty": 50.0, "top_k": 1, "temperature": 0.05,
+        "top_p": 0.05, "no_repeat_ngram_size": 1})
     for settings in (GREEDY, sampled):
-        with_config, without = run_to_end(paper, text, settings), run_to_end(plain, text, settings)
+        runs = [run_to_end(t, text, settings) for t in (paper, loud, plain)]
         for name in ("baseline", "guided"):
-            assert with_config[name].ids == without[name].ids
+            assert runs[0][name].ids == runs[2][name].ids and runs[1][name].ids == runs[2][name].ids
     prompts = [text, paper.preset.prompt_text("What is $2+2$?")]
+    ids = paper.tokenizer(text, return_tensors="pt").input_ids
+    raw = [t.target.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=8, do_sample=False)
+           for t in (loud, plain)]
+    assert raw[0].tolist() != raw[1].tolist()  # a plain generate call does obey it
     for kwargs in ({"temperature": 0.0, "top_p": 1.0},  # evaluation: greedy
                    {"temperature": 0.9, "top_p": 0.95, "guider": paper.guider, "base": paper.base}):  # DPO mining
-        outs = [sample_completions(t.target, t.tokenizer, prompts, 2, max_new_tokens=6, seed=1, **kwargs)
-                for t in (paper, plain)]
-        assert outs[0] == outs[1]
+        outs = [sample_completions(t.target, t.tokenizer, prompts, 2, max_new_tokens=8, seed=1, **kwargs)
+                for t in (paper, loud, plain)]
+        assert outs[0] == outs[2] and outs[1] == outs[2]
+
+
+def test_the_memory_estimate_matches_what_loaded_and_a_device_too_small_is_refused(paper, presets, monkeypatch):
+    from thinklogit_app.models import loading
+    from thinklogit_app.models.presets import PresetError
+
+    actual, estimate = paper.info["memory_bytes"], paper.info["memory_estimate_bytes"]
+    assert abs(estimate - actual) / actual < 0.02  # fp32 on a CPU; tied embeddings of the base counted once
+    monkeypatch.setattr(loading, "available_bytes", lambda device=None: estimate // 2)
+    monkeypatch.setattr(loading, "load_model", lambda *a, **k: pytest.fail("weights were read"))
+    with pytest.raises(PresetError, match=r"needs about .*an estimate from the configs.*quantize the target"):
+        load_trio(get_preset("paper-tiny", presets))
+
+
+def test_the_app_shows_the_exact_text_sent(presets, tmp_path):
+    from thinklogit_app.app.handlers import Studio
+    from thinklogit_app.models.manager import ModelManager
+    from thinklogit_app.models.presets import read_presets
+
+    studio = Studio(ModelManager(read_presets(presets)), export_dir=tmp_path)
+    assert studio.text_sent("paper-tiny", QUESTION) == PAPER_TEMPLATE.replace("{question}", QUESTION)
+    assert studio.text_sent("paper-mismatched", QUESTION) == QUESTION  # no template: the question as typed
+    assert studio.text_sent("paper-tiny", "  ") == ""

@@ -63,6 +63,10 @@ class Studio:
     def status_line(self) -> str:
         return self.manager.status_line()
 
+    def text_sent(self, preset: str | None, prompt: str | None) -> str:
+        """The exact text the three models are fed for `prompt`: the preset's template filled in."""
+        return self.manager.preset(preset).prompt_text(prompt) if prompt and prompt.strip() else ""
+
     # ---- generation ----------------------------------------------------------------
     def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
               form: dict, guider: str | None = None) -> tuple[Run, str | None]:

@@ -135,6 +135,8 @@ def alphas_panel() -> SimpleNamespace:
 
 def generate_tab(first: dict) -> SimpleNamespace:
     prompt = gr.Textbox(label="Prompt", lines=3, placeholder="Type a question or click an example", elem_id="prompt")
+    sent = gr.Textbox(label="Text sent to the models (the preset's prompt template filled in)", lines=2,
+                      max_lines=8, interactive=False, elem_id="text-sent")
     examples = gr.Dataset(components=[gr.Textbox(visible=False), gr.Textbox(visible=False)],
                           headers=["example prompt", "reference answer"], label="Examples",
                           samples=events.example_rows(first), samples_per_page=6, layout="table",
@@ -150,7 +152,7 @@ def generate_tab(first: dict) -> SimpleNamespace:
     inspector = inspector_panel()
     alphas = alphas_panel()
     export = gr.DownloadButton("Download the run's trace (JSON)", value=None, elem_id="export")
-    return SimpleNamespace(prompt=prompt, examples=examples, settings=settings, run=run, stop=stop,
+    return SimpleNamespace(prompt=prompt, sent=sent, examples=examples, settings=settings, run=run, stop=stop,
                            baseline=baseline, guided=guided, headline=steer.headline, heatmap=steer.heatmap,
                            chart=steer.chart, inspector=inspector, alphas=alphas,
                            export=export, state=gr.State({}))
@@ -201,6 +203,8 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         events.wire_generate(studio, models, generate, learn, GENERATE_CONCURRENCY)
         events.wire_steering(studio, models, generate)
         events.wire_evaluate(studio, models, evaluation)
+        gr.on([generate.prompt.change, models.preset.change], studio.text_sent, [models.preset, generate.prompt],
+              generate.sent, api_visibility="private", queue=False)
         demo.load(studio.status_line, None, models.status, api_visibility="private")
         api.register(studio, GENERATE_CONCURRENCY)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1)

@@ -18,7 +18,7 @@ def cmd_bench(args) -> int:
         from ..models.synthetic import synthetic_trio
 
         target, _, guider = args.synthetic.partition(":")
-        trio = synthetic_trio(target, guider or target)
+        trio = synthetic_trio(target, guider or target, target_quantization=args.target_quantization or "none")
         prompt = " ".join(f"t{i}" for i in range(1, 33))  # a 32-token prompt
     else:
         trio = load_trio(args.preset, {"target": args.target_quantization} if args.target_quantization else None)
@@ -30,6 +30,8 @@ def cmd_bench(args) -> int:
                  f"{result['torch_threads']} threads)")
     else:
         result = run_bench(trio, prompt, args.max_new_tokens, args.repeats)
+        if torch.cuda.is_available():  # weights + caches + activations, over all variants
+            result["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
         table = format_table(result)
     result["preset"] = trio.info["preset"]
     print(json.dumps(result) if args.json else table)
@@ -45,7 +47,8 @@ def register(sub) -> None:
     bench.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     bench.add_argument("--target-quantization", choices=["none", "8bit", "4bit"], dest="target_quantization")
     bench.add_argument("--synthetic", metavar="TARGET[:GUIDER]",
-                       help="time random-weight models of real shapes instead of a preset, "
+                       help="time random-weight models of real shapes instead of a preset (with "
+                            "--target-quantization 4bit: an nf4 target), "
                             "e.g. qwen2.5-7b:qwen2.5-1.5b (shapes: see thinklogit_app/synthetic.py)")
     bench.add_argument("--alpha-grid", action="store_true", dest="alpha_grid",
                        help="time the 13-alpha grid (one batched decode) against one guided run instead")

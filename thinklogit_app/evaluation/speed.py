@@ -18,7 +18,7 @@ import torch
 from transformers import DynamicCache
 
 from ..core.engine import DecodeSettings, encode_prompt, run_to_end
-from ..core.forward import next_logits
+from .batched import only_our_settings
 
 DEFAULT_PROMPT = "Q:37+48+19+22\n"
 
@@ -73,8 +73,8 @@ def run_bench(trio, prompt: str = DEFAULT_PROMPT, max_new_tokens: int = 64, repe
     overlap_default = trio.target.device.type == "cuda"
 
     def generate():
-        out = trio.target.generate(prompt_ids.to(trio.target.device), max_new_tokens=max_new_tokens,
-                                   do_sample=False, min_new_tokens=max_new_tokens)
+        out = trio.target.generate(prompt_ids.to(trio.target.device), **only_our_settings(
+            trio.target, max_new_tokens=max_new_tokens, do_sample=False, min_new_tokens=max_new_tokens))
         return out.shape[1] - prompt_ids.shape[1]
 
     def stream(names, s, overlap=overlap_default):
@@ -136,6 +136,8 @@ def format_table(result: dict) -> str:
     lines.append(f"{'ratio':<28}{'value':>8}")
     for name, value in result["ratios"].items():
         lines.append(f"{name:<28}{value:>8.3f}")
+    if "peak_gpu_memory_gib" in result:
+        lines.append(f"peak GPU memory {result['peak_gpu_memory_gib']:.2f} GiB")
     return "\n".join(lines)
 
 
