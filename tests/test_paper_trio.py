@@ -164,15 +164,17 @@ def test_nothing_from_a_generation_config_changes_thinklogits_tokens(paper):
     loud.target = copy.copy(paper.target)
     loud.target.generation_config = GenerationConfig(**{
         **paper.target.generation_config.to_dict(), "repetition_penalty": 50.0, "top_k": 1, "temperature": 0.05,
-        "top_p": 0.05, "no_repeat_ngram_size": 1})
+        "top_p": 0.05, "min_p": 0.9, "no_repeat_ngram_size": 1})
     for settings in (GREEDY, sampled):
         runs = [run_to_end(t, text, settings) for t in (paper, loud, plain)]
         for name in ("baseline", "guided"):
             assert runs[0][name].ids == runs[2][name].ids and runs[1][name].ids == runs[2][name].ids
     prompts = [text, paper.preset.prompt_text("What is $2+2$?")]
     ids = paper.tokenizer(text, return_tensors="pt").input_ids
-    raw = [t.target.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=8, do_sample=False)
-           for t in (loud, plain)]
+    raw = []
+    for t in (loud, plain):
+        torch.manual_seed(0)
+        raw.append(t.target.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=8, do_sample=True))
     assert raw[0].tolist() != raw[1].tolist()  # a plain generate call does obey it
     for kwargs in ({"temperature": 0.0, "top_p": 1.0},  # evaluation: greedy
                    {"temperature": 0.9, "top_p": 0.95, "guider": paper.guider, "base": paper.base}):  # DPO mining
