@@ -242,7 +242,7 @@ def test_keep_rows_indexes_each_cache_layer_on_its_own_device():
     from transformers import DynamicCache
     from transformers.cache_utils import DynamicLayer
 
-    from thinklogit_app.core.engine import keep_rows
+    from thinklogit_app.core.forward import keep_rows
 
     class StrictLayer(DynamicLayer):  # what a CUDA tensor does with an index on another device
         def batch_select_indices(self, indices):

@@ -18,6 +18,7 @@ from transformers import DynamicCache
 from .arithmetic import AlphaSchedule, common_vocab
 from .cancel import reason_of
 from .engine import DecodeSettings, _Forward, _stop_reason, encode_prompt
+from .forward import keep_rows
 from .sampling import choose_next, make_warpers
 from .trace import TokenTexts
 
@@ -105,8 +106,8 @@ def decode_alphas(trio, prompt: str, alphas=DEFAULT_ALPHAS, settings: DecodeSett
         if int(next_ids.max()) >= width:
             raise ValueError(f"a guided row picked an id beyond the {width} ids the three models share")
         if len(keep) < len(live):
-            for model, cache in zip(models, caches):
-                cache.batch_select_indices(torch.tensor(keep, device=model.device))
+            for cache in caches:
+                keep_rows(cache, keep)
             live = [live[r] for r in keep]
         logits = [forward.logits(m, next_ids, c) for m, c in zip(models, caches)]
         step += 1

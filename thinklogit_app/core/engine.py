@@ -18,7 +18,7 @@ from transformers import DynamicCache
 
 from .cancel import reason_of
 from .arithmetic import AlphaSchedule, common_vocab, steering_delta
-from .forward import next_logits
+from .forward import keep_rows, next_logits
 from .sampling import choose_next, make_warpers, validate_sampling
 from .trace import BaselineToken, StepTrace, TokenTexts, hidden_ids, trace_numbers, unpack_trace
 
@@ -211,16 +211,6 @@ def check_positions(trio, prompt_tokens: int, max_new_tokens: int) -> None:
             f"but {trio.describe(role)} holds {limit} positions: shorten the prompt or lower max new tokens "
             f"to at most {max(limit - prompt_tokens, 0)}"
         )
-
-
-def keep_rows(cache: DynamicCache, rows: list[int]) -> None:
-    """Keep only `rows` of the batch in every layer of `cache`. Each layer gets its index on
-    its own device: a target split over devices (device_map="auto") has its cache layers
-    on several GPUs, and an index tensor must live where the tensor it indexes lives."""
-    for layer in cache.layers:
-        keys = getattr(layer, "keys", None)
-        device = keys.device if torch.is_tensor(keys) else "cpu"
-        layer.batch_select_indices(torch.tensor(rows, device=device))
 
 
 def _mark_cancelled(cancel, live, state) -> None:

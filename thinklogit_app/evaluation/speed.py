@@ -18,6 +18,7 @@ import torch
 from transformers import DynamicCache
 
 from ..core.engine import DecodeSettings, encode_prompt, run_to_end
+from ..core.forward import next_logits
 from .batched import only_our_settings
 
 DEFAULT_PROMPT = "Q:37+48+19+22\n"
