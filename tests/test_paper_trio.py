@@ -204,3 +204,16 @@ def test_the_app_shows_the_exact_text_sent(presets, tmp_path):
     assert studio.text_sent("paper-tiny", QUESTION) == PAPER_TEMPLATE.replace("{question}", QUESTION)
     assert studio.text_sent("paper-mismatched", QUESTION) == QUESTION  # no template: the question as typed
     assert studio.text_sent("paper-tiny", "  ") == ""
+
+
+def test_the_hub_presets_defaults_and_examples_fit_the_bases_4096_positions(paper):
+    from thinklogit_app.models.presets import read_presets
+
+    hub = [p for p in read_presets(ROOT / "assets" / "presets.json") if p.requires_gpu]
+    assert len(hub) == 2
+    for preset in hub:
+        assert preset.prompt_template == PAPER_TEMPLATE
+        examples = preset.load_examples()
+        assert 10 <= len(examples) <= 20
+        longest = max(len(paper.tokenizer(preset.prompt_text(e["prompt"])).input_ids) for e in examples)
+        assert longest + preset.defaults["max_new_tokens"] <= 4096, preset.name
