@@ -213,7 +213,7 @@ class Studio:
         chosen, guider, quantization = self.request(preset, guider, quantization)
         decode_settings = validation.settings_from(chosen.defaults, settings)
         with self.job(session, "alphas", chosen, quantization, guider) as (trio, cancel):
-            result = alpha_grid(trio, prompt, grid, decode_settings,
+            result = alpha_grid(trio, chosen.prompt_text(prompt), grid, decode_settings,
                                 reference_for(prompt, examples_of(chosen), chosen.task), cancel)
         return {"preset": chosen.name} | result
 

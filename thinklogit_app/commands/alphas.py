@@ -22,7 +22,8 @@ def cmd_alphas(args) -> int:
     preset = get_preset(args.preset)
     settings = settings_from(args, preset)
     trio = load_trio(preset, quantization_from(args), guider=args.guider)
-    result = alpha_grid(trio, args.prompt, alphas, settings, reference_for(args.prompt, examples_of(preset), preset.task))
+    result = alpha_grid(trio, preset.prompt_text(args.prompt), alphas, settings,
+                        reference_for(args.prompt, examples_of(preset), preset.task))
     result["preset"] = preset.name
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False)
