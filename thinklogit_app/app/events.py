@@ -68,6 +68,10 @@ def wire_models(studio: Studio, models, generate) -> None:
                             api_visibility="private")
 
 
+LIVE_HEATMAP_BYTES = 64_000  # past this the steering views wait for the run's end: a browser redrawing
+                             # megabytes every second starves the Stop button (seen in Chromium)
+
+
 def run_outputs(generate, learn) -> list:
     return [generate.baseline.text, generate.baseline.stats, generate.baseline.badge, generate.guided.text,
             generate.guided.stats, generate.guided.badge, generate.headline, generate.heatmap, generate.chart,
@@ -81,7 +85,7 @@ def run_panel(generate, learn, panel: dict) -> dict:
         column = getattr(generate, stream)
         out |= {column.text: panel[f"{stream}_text"], column.stats: panel[f"{stream}_stats"],
                 column.badge: panel[f"{stream}_badge"]}
-    if "heatmap" in panel:
+    if "heatmap" in panel and ("record" in panel or len(panel["heatmap"]) < LIVE_HEATMAP_BYTES):
         out |= {generate.headline: f"**The guider {panel['headline']}.**", generate.heatmap: panel["heatmap"],
                 generate.chart: panel["chart"]}
     if "record" in panel:

@@ -127,15 +127,17 @@ class Studio:
             "done": snap.done,
         }
         if heavy:
-            out |= self.steering_panels(records)
+            out |= self.steering_panels(records, tooltips=snap.done)
         if snap.done:
             out |= self.finished_panels(self.record_of(run, base.to_dict(), guided.to_dict(), reference), records)
         return out
 
     @staticmethod
-    def steering_panels(records: list) -> dict:
-        """The heavy views of a trace: the flip headline, the heatmap and the chart."""
-        return {"headline": views.flip_headline(records), "heatmap": steering.heatmap_html(records),
+    def steering_panels(records: list, tooltips: bool = True) -> dict:
+        """The heavy views of a trace: the flip headline, the heatmap and the chart. The heatmap's
+        per-token top-5 tooltips come with the final redraw only: while a long run streams, they
+        would make each redraw megabytes."""
+        return {"headline": views.flip_headline(records), "heatmap": steering.heatmap_html(records, tooltips=tooltips),
                 "chart": plots.token_chart(views.chart_series(records))}
 
     def finished_panels(self, record: dict, records: list) -> dict:

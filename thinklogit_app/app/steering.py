@@ -23,7 +23,7 @@ CSS = """
 .tl-heat .tok:hover { outline: 1px solid var(--body-text-color); }
 .tl-heat .tok.flip { outline: 2px solid var(--body-text-color); font-weight: 700; padding: 1px 2px; }
 .tl-heat .tok.focus { box-shadow: 0 3px 0 0 var(--color-accent); }
-.tl-bar { display: flex; align-items: center; gap: 8px; font-size: 12px; margin: 6px 0 2px; }
+.tl-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; font-size: 12px; margin: 6px 0 2px; }
 .tl-bar .ramp { flex: 0 0 220px; height: 12px; border-radius: 3px; border: 1px solid var(--border-color-primary);
   background: linear-gradient(to right, rgb(31,119,180), rgba(31,119,180,0) 50%, rgba(214,39,40,0) 50%, rgb(214,39,40)); }
 .tl-bar .ticks { display: flex; justify-content: space-between; width: 220px; font-size: 11px; }
@@ -46,22 +46,24 @@ def tooltip(record: StepTrace) -> str:
     return html.unescape(re.sub(r"</?b>", "", hover_text(record).replace("<br>", "\n")))
 
 
-def _span(step: int, token: str, change: float, flip: bool, title: str, focus: bool = False) -> str:
+def _span(step: int, token: str, change: float, flip: bool, title: str | None, focus: bool = False) -> str:
     text = display_token(token)
     if flip:
         text = text[:-1] + STEERED_MARK + "\n" if text.endswith("\n") else text + STEERED_MARK
     classes = "tok" + (" flip" if flip else "") + (" focus" if focus else "")
-    return (f'<span class="{classes}" data-step="{step}" data-change="{change:.4f}" title="{html.escape(title)}" '
+    tip = f' title="{html.escape(title)}"' if title else ""
+    return (f'<span class="{classes}" data-step="{step}" data-change="{change:.4f}"{tip} '
             f'style="background:{colour(change)}">{html.escape(text)}</span>')
 
 
-def heatmap_html(records: list[StepTrace], focus: int | None = None) -> str:
+def heatmap_html(records: list[StepTrace], focus: int | None = None, tooltips: bool = True) -> str:
     """The guided text, one clickable span per token (data-step), coloured by guided - target
-    probability of the written token; flips (written != the target's own top pick) outlined, ▴."""
+    probability of the written token; flips (written != the target's own top pick) outlined, ▴;
+    with `tooltips`, hovering a token shows its target top-5 vs guided top-5."""
     if not records:
         return '<div class="tl-heat"><em>Run a prompt: its guided text, coloured token by token, appears here.</em></div>'
-    spans = [_span(r.step, r.token, prob_change(r), r.steered and not r.forced, tooltip(r), r.step == focus)
-             for r in records]
+    spans = [_span(r.step, r.token, prob_change(r), r.steered and not r.forced, tooltip(r) if tooltips else None,
+                   r.step == focus) for r in records]
     return '<div class="tl-heat">' + "".join(spans) + "</div>"
 
 
