@@ -5,9 +5,12 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # runs offline: no phoning home
 
 from thinklogit_app.app.texts import CSS  # noqa: E402
-from thinklogit_app.app.ui import build_app  # noqa: E402
+from thinklogit_app.app import showcase  # noqa: E402
+from thinklogit_app.app.ui import L, build_app  # noqa: E402
 
 demo = build_app()
 
 if __name__ == "__main__":
-    demo.launch(css=CSS, show_error=True)  # a request gradio itself refuses (e.g. too few values) says why
+    # labels in the browser's language; every view reachable by Tab; a request gradio itself
+    # refuses (e.g. too few values) says why
+    demo.launch(css=CSS + showcase.CSS, js=showcase.JS, i18n=L, show_error=True)

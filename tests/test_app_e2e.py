@@ -2,6 +2,7 @@
 THINKLOGIT_PRESETS), driven by gradio_client through the named API endpoints."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from gradio_client import Client
 
 from app_server import serve, tiny_presets
 from thinklogit_app.core.engine import DecodeSettings, run_to_end
+from thinklogit_app.evaluation.record import GALLERY
 from thinklogit_app.models.presets import get_preset
 from thinklogit_app.models.loading import load_trio
 
@@ -143,3 +145,25 @@ def test_evaluate_endpoint_returns_pass_at_1_json(client):
     assert {"target", "guider", "thinklogit"} <= set(result["accuracy"])
     assert set(result["alpha_sweep"]) == {"0.5", "1"}
     assert all(0 <= v <= 1 for v in result["accuracy"].values())
+    assert set(result["ci95"]) == set(result["accuracy"])
+    assert all(low <= result["accuracy"][name] <= high for name, (low, high) in result["ci95"].items())
+
+
+def test_generate_ends_with_a_cost_block(client):
+    run = client.predict(prompt=PROMPT, max_new_tokens=6, api_name="/generate")
+    cost = run["cost"]
+    assert cost["tokens"] == {"baseline": len(run["baseline"]["ids"]), "guided": len(run["guided"]["ids"])}
+    assert cost["memory_bytes"]["guider_pair"] == cost["memory_bytes"]["guider"] + cost["memory_bytes"]["base"] > 0
+    assert cost["latency_ratio"] > 0 and run["prompt"] == PROMPT
+
+
+def test_replay_endpoint_opens_a_recorded_run_without_a_model(client):
+    shipped = client.predict(api_name="/replays")
+    assert shipped and all(s["label"].startswith("Q:") for s in shipped)
+    recorded = (GALLERY / shipped[0]["name"]).read_text()
+    for given in (shipped[0]["name"], recorded):  # a gallery name or the JSON text itself
+        view = client.predict(run=given, api_name="/replay")
+        assert view["record"] == json.loads(recorded) and view["steps"] == len(view["record"]["guided"]["trace"])
+        assert f"**{view['record']['cost']['tokens']['guided']}** guided" in view["verdict"]
+    with pytest.raises(Exception, match="this file is not JSON"):
+        client.predict(run="{broken", api_name="/replay")

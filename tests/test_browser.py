@@ -159,10 +159,11 @@ def test_evaluate_tab_shows_progress_then_pass_at_1_table_and_charts(page):
     count.press("Enter")
     page.fill("#eval-alphas textarea, #eval-alphas input", "0.5, 1")
     page.click("#evaluate")
-    wait_for(lambda: "problems |" in page.inner_text("#eval-table"), 60, "the progress bar")
-    wait_for(lambda: "thinklogit" in page.inner_text("#eval-table"), 120, "the evaluation to finish")
+    wait_for(lambda: "answers" in page.inner_text("#eval-summary"), 60, "the one progress bar")
+    wait_for(lambda: "ThinkLogit" in page.inner_text("#eval-table"), 120, "the evaluation to finish")
     table = page.inner_text("#eval-table")
-    assert "target" in table and "guider" in table and "thinklogit" in table
+    assert "Target alone" in table and "Guider alone" in table and "ThinkLogit" in table
+    assert "95% intervals" in page.inner_text("#eval-summary")  # the one-line verdict
     page.wait_for_selector("#eval-bars .barlayer .point", timeout=20_000)
     page.wait_for_selector("#eval-sweep .scatterlayer .point", timeout=20_000)
     assert page.locator("#eval-bars .barlayer .point").count() >= 4

@@ -344,10 +344,14 @@ def test_api_json_streams_light_updates_then_the_cli_shape(studio):
 def test_evaluation_panels_are_generic_over_the_accuracy_keys():
     result = {"preset": "p", "n": 4, "alpha": 1.0, "seconds": 1,
               "accuracy": {"target": 0.25, "base": 0.0, "guider": 0.5, "thinklogit": 0.75, "thinklogit-dpo": 1.0},
-              "alpha_sweep": {"1": 0.75, "0.5": 0.5}}
+              "alpha_sweep": {"1": 0.75, "0.5": 0.5},
+              "ci95": {"target": [0.05, 0.7], "base": [0.0, 0.49], "guider": [0.15, 0.85], "thinklogit": [0.3, 0.95],
+                       "thinklogit-dpo": [0.51, 1.0]}}
     view = Studio.evaluation_panels(result)
-    assert [row[0] for row in view["rows"]] == list(result["accuracy"])
-    assert list(view["bars"].data[0].x) == list(result["accuracy"]) and list(view["bars"].data[0].y) == [0.25, 0, 0.5, 0.75, 1]
+    labels = ["Target alone", "Base alone", "Guider alone", "ThinkLogit", "ThinkLogit-DPO"]
+    assert [row[0] for row in view["rows"]] == labels
+    assert list(view["bars"].data[0].x) == labels and list(view["bars"].data[0].y) == [0.25, 0, 0.5, 0.75, 1]
+    assert list(view["bars"].data[0].error_y.arrayminus) == pytest.approx([0.2, 0, 0.35, 0.45, 0.49])
     assert list(view["sweep"].data[0].x) == [0.5, 1.0] and list(view["sweep"].data[0].y) == [0.5, 0.75]
 
 

@@ -8,6 +8,8 @@ import gradio as gr
 
 from ..models.hub import can_load
 from ..models.presets import PresetError
+from ..evaluation.evaluate import DEFAULT_SWEEP
+from . import showcase
 from .events import USER_ERRORS, gpu, session_of, user_error
 from .handlers import Studio, quantization_of
 
@@ -37,10 +39,11 @@ def register(studio: Studio, concurrency: int) -> None:
             raise user_error(err) from None
 
     @gpu
-    def evaluate(preset: str = "", n: int = 50, alphas: str = "0.5,1,1.5,2", request: gr.Request = None) -> dict:
+    def evaluate(preset: str = "", n: int = 50, alphas: str = DEFAULT_SWEEP, request: gr.Request = None) -> dict:
         """Greedy pass@1 on `n` held-out problems of the preset. Streams {"done": false,
         "decoded", "total"} about twice a second, then the result with "done": true (the CLI's
-        `eval --json` shape). At most 8 alphas and 3000 problems x decodings; /stop, a new
+        `eval --json` shape, with "ci95": {column: [low, high]}, Wilson 95%). At most 8 alphas
+        and 3000 problems x decodings; /stop, a new
         /evaluate of this client, or the client going away stops it."""
         try:
             yield from studio.evaluate_stream(session_of(request, "api"), preset or None, n, alphas)
@@ -82,3 +85,6 @@ def register(studio: Studio, concurrency: int) -> None:
     gr.api(stop_run, api_name="stop", concurrency_limit=None)
     gr.api(list_presets, api_name="presets", concurrency_limit=None)
     gr.api(server_status, api_name="status", concurrency_limit=None)
+    replay, replays = showcase.replay_api(studio)
+    gr.api(replay, api_name="replay", concurrency_limit=None)
+    gr.api(replays, api_name="replays", concurrency_limit=None)

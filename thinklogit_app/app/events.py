@@ -6,7 +6,9 @@ from __future__ import annotations
 import gradio as gr
 
 from ..models.presets import PresetError
+from . import showcase
 from .handlers import Studio, quantization_of
+from .i18n import text
 
 try:  # on Hugging Face Spaces (ZeroGPU) GPU work must run inside spaces.GPU
     import spaces
@@ -75,7 +77,8 @@ LIVE_HEATMAP_BYTES = 64_000  # past this the steering views wait for the run's e
 def run_outputs(generate, learn) -> list:
     return [generate.baseline.text, generate.baseline.stats, generate.baseline.badge, generate.guided.text,
             generate.guided.stats, generate.guided.badge, generate.headline, generate.heatmap, generate.chart,
-            generate.inspector.step, learn.worked, generate.export, generate.state]
+            generate.inspector.step, learn.worked, generate.export, generate.state, generate.verdict.card,
+            generate.verdict.export]
 
 
 def run_panel(generate, learn, panel: dict) -> dict:
@@ -107,11 +110,15 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
                     top_p, max_new_tokens, seed, request: gr.Request):
         form = {"alpha": alpha, "schedule": schedule, "schedule_n": schedule_n, "temperature": temperature,
                 "top_p": top_p, "max_new_tokens": max_new_tokens, "seed": seed}  # the order of settings.inputs
+        lang = showcase.lang_of(request)
         try:
             for panel in studio.generate_panels(session_of(request, "ui"), name,
                                                 quantization_of(q_target, q_guider, q_base), prompt, form,
-                                                guider=guider):
-                yield run_panel(generate, learn, panel)
+                                                guider=guider, lang=lang):
+                out = run_panel(generate, learn, panel)
+                if "record" in panel:
+                    out |= showcase.verdict_values(studio, generate.verdict, panel["record"], lang)
+                yield out
         except USER_ERRORS as err:
             raise user_error(err) from None
 
@@ -125,9 +132,15 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
                 inspector.target: view["target"], inspector.pushed: view["pushed"], inspector.guided: view["guided"]}
 
     inputs = [models.preset, models.guider, *models.quant, generate.prompt, *generate.settings.inputs]
+
+    def stop_usable(live: bool):  # Stop is enabled only while a run is live
+        return lambda: gr.Button(interactive=live)
+
     for trigger in (generate.run.click, generate.prompt.submit):
-        trigger(run_clicked, inputs, run_outputs(generate, learn), api_visibility="private", concurrency_id="generate",
-                concurrency_limit=concurrency, show_progress="minimal").then(
+        trigger(stop_usable(True), None, generate.stop, api_visibility="private", queue=False).then(
+            run_clicked, inputs, run_outputs(generate, learn), api_visibility="private", concurrency_id="generate",
+            concurrency_limit=concurrency, show_progress="minimal").then(
+            stop_usable(False), None, generate.stop, api_visibility="private", queue=False).then(
             studio.status_line, None, models.status, api_visibility="private").then(
             inspect, [generate.state, inspector.step], inspector_outputs, api_visibility="private")
     generate.stop.click(stop_clicked, None, None, api_visibility="private", concurrency_limit=None, queue=False)
@@ -193,19 +206,25 @@ def wire_evaluate(studio: Studio, models, evaluation) -> None:
     """Evaluate: held-out pass@1 with a progress bar, then the table, bars and alpha sweep."""
     @gpu
     def evaluate_clicked(name, q_target, q_guider, q_base, n, alphas, request: gr.Request, progress=gr.Progress()):
-        def report(done, total):
-            progress((done, total), desc="decoding held-out problems", unit="problems")
+        lang = showcase.lang_of(request)
+
+        def report(done, total):  # one bar: every answer of every way of decoding
+            count = int(n)
+            progress(done / total, desc=text("eval.progress", lang, n=count, ways=total // count, done=done,
+                                             total=total))
 
         try:
             result = studio.evaluate(name, n, alphas, quantization_of(q_target, q_guider, q_base), report,
                                      session_of(request, "ui"))
         except USER_ERRORS as err:
             raise user_error(err) from None
-        view = studio.evaluation_panels(result)
+        view = studio.evaluation_panels(result, lang)
         return {evaluation.summary: view["summary"], evaluation.table: view["rows"], evaluation.bars: view["bars"],
-                evaluation.sweep: view["sweep"], evaluation.raw: result}
+                evaluation.sweep: view["sweep"], evaluation.raw: result,
+                evaluation.export: str(studio.export_markdown(view["markdown"], "evaluation"))}
 
-    outputs = [evaluation.summary, evaluation.table, evaluation.bars, evaluation.sweep, evaluation.raw]
+    outputs = [evaluation.summary, evaluation.table, evaluation.bars, evaluation.sweep, evaluation.raw, evaluation.export]
     evaluation.button.click(evaluate_clicked, [models.preset, *models.quant, evaluation.n, evaluation.alphas], outputs,
-                            api_visibility="private", concurrency_id="evaluate", concurrency_limit=1).then(
+                            api_visibility="private", concurrency_id="evaluate", concurrency_limit=1,
+                            show_progress_on=evaluation.summary).then(
         studio.status_line, None, models.status, api_visibility="private")  # it loads the preset's own guider

@@ -25,6 +25,7 @@ from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError, evaluation_variants
 from . import plots, steering, views
+from .i18n import text
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Job, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = validation.EVAL_MAX_N
@@ -47,7 +48,7 @@ class Studio:
         ok, why = can_load(preset)
         examples = examples_of(preset)
         return {
-            "name": preset.name, "description": preset.description, "loadable": ok, "why": why,
+            "name": preset.name, "description": preset.description, "loadable": ok, "why": why, "task": preset.task,
             "quantization": self.manager.quantization(preset),
             "guiders": self.manager.guiders(preset),
             "form": validation.form_values(validation.preset_settings(preset.defaults)),
@@ -67,6 +68,14 @@ class Studio:
         """The exact text the three models are fed for `prompt`: the preset's template filled in."""
         return self.manager.preset(preset).prompt_text(prompt) if prompt and prompt.strip() else ""
 
+    def token_limit(self, name: str | None) -> int:
+        """The most new tokens the form offers: what the preset's loaded target holds, less a
+        short prompt's room; the form's own limit when the preset is not the one loaded."""
+        if self.manager.loaded != self.manager.preset(name).name:
+            return validation.MAX_NEW_TOKENS
+        positions = self.manager.get(name).max_positions
+        return validation.MAX_NEW_TOKENS if positions is None else max(1, min(validation.MAX_NEW_TOKENS, positions - 32))
+
     # ---- generation ----------------------------------------------------------------
     def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
               form: dict, guider: str | None = None) -> tuple[Run, str | None]:
@@ -74,6 +83,7 @@ class Studio:
         for memory if the budget is held by others' runs), start the run; (run, reference answer)."""
         prompt = validation.check_prompt(prompt)
         chosen, guider, quantization = self.request(preset, guider, quantization)
+        prompt = _in_task_format(prompt, chosen.task)
         settings = validation.settings_from(chosen.defaults, form)
         session = session or "anonymous"
         cancel = self.runs.open(session)
@@ -109,21 +119,21 @@ class Studio:
 
     def generate_panels(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
                         form: dict, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S,
-                        guider: str | None = None) -> Iterator[dict]:
-        """The UI's view of a run, one dict per refresh; heavy keys only when due (see `panels`)."""
+                        guider: str | None = None, lang: str = "en") -> Iterator[dict]:
+        """The UI's view of a run, one dict per refresh in `lang`; heavy keys only when due (see `panels`)."""
         run, reference = self.start(session, preset, quantization, prompt, form, guider)
         for snap, heavy in self.stream(session, run, every, heavy_every):
-            yield self.panels(snap, heavy, reference, run)
+            yield self.panels(snap, heavy, reference, run, lang)
 
-    def panels(self, snap: Snapshot, heavy: bool, reference: str | None, run: Run) -> dict:
+    def panels(self, snap: Snapshot, heavy: bool, reference: str | None, run: Run, lang: str = "en") -> dict:
         base, guided = snap.baseline, snap.guided
         records = guided.records
         out = {
             "baseline_text": base.text, "guided_text": guided.text,
-            "baseline_stats": views.stream_stats(base.to_dict(False)),
-            "guided_stats": views.stream_stats(guided.to_dict(False)),
-            "baseline_badge": views.answer_badge(base.text, reference, base.done)["markdown"],
-            "guided_badge": views.answer_badge(guided.text, reference, guided.done)["markdown"],
+            "baseline_stats": views.stream_stats(base.to_dict(False), lang),
+            "guided_stats": views.stream_stats(guided.to_dict(False), lang),
+            "baseline_badge": views.answer_badge(base.text, reference, base.done, lang)["markdown"],
+            "guided_badge": views.answer_badge(guided.text, reference, guided.done, lang)["markdown"],
             "done": snap.done,
         }
         if heavy:
@@ -153,7 +163,7 @@ class Studio:
         return run_record(question, _preset_of(run), run.settings, baseline, guided, reference, _guider_of(run),
                           model_bytes(run.trio)) | run.trio.record_fields(run.prompt, guided["ids"])
 
-    def replay(self, data: str | bytes) -> dict:
+    def replay(self, data: str | bytes, lang: str = "en") -> dict:
         """An exported run (the app's Download or `generate --json`) as the final view of a live
         run: both streams, badges, heatmap, chart, inspector, worked example. No model is loaded."""
         record, records = read_run(data)
@@ -162,8 +172,8 @@ class Studio:
         for name in ("baseline", "guided"):
             stream = record[name]
             out[f"{name}_text"] = stream["text"]
-            out[f"{name}_stats"] = views.stream_stats(stream)
-            out[f"{name}_badge"] = views.answer_badge(stream["text"], reference, True)["markdown"]
+            out[f"{name}_stats"] = views.stream_stats(stream, lang)
+            out[f"{name}_badge"] = views.answer_badge(stream["text"], reference, True, lang)["markdown"]
         return out | self.finished_panels(record, records)
 
     def generate_json(self, session: str, preset: str | None, prompt: str, settings: dict,
@@ -193,11 +203,18 @@ class Studio:
 
     def export(self, record: dict) -> Path:
         """The run as a JSON file to download; only the newest KEEP_EXPORTS files stay."""
+        return self._export(views.export_json(record), "run", "json")
+
+    def export_markdown(self, markdown: str, kind: str = "verdict") -> Path:
+        """A verdict card as a Markdown file to download (kept like the runs)."""
+        return self._export(markdown + "\n", kind, "md")
+
+    def _export(self, content: str, kind: str, suffix: str) -> Path:
         with self._export_lock:
             self._exports += 1
-            path = self.export_dir / f"thinklogit-run-{self._exports:06d}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-        path.write_text(views.export_json(record))
-        for old in sorted(self.export_dir.glob("thinklogit-run-*.json"))[:-KEEP_EXPORTS]:  # names sort by number
+            path = self.export_dir / f"thinklogit-{kind}-{self._exports:06d}-{time.strftime('%Y%m%d-%H%M%S')}.{suffix}"
+        path.write_text(content)
+        for old in sorted(self.export_dir.glob(f"thinklogit-{kind}-*.{suffix}"))[:-KEEP_EXPORTS]:  # sorted by number
             old.unlink(missing_ok=True)
         return path
 
@@ -331,16 +348,29 @@ class Studio:
             self.runs.close(session, cancel, "evaluate")
 
     @staticmethod
-    def evaluation_panels(result: dict) -> dict:
+    def evaluation_panels(result: dict, lang: str = "en") -> dict:
+        """The verdict line, the table (name, pass@1, 95% interval, why), the bars with their
+        intervals and the alpha sweep of an evaluation's JSON."""
         accuracy = result["accuracy"]
-        rows = [[name, round(value, 4), f"{value:.1%}"] for name, value in accuracy.items()]
-        alone = {k: accuracy[k] for k in ("target", "guider") if k in accuracy}
-        summary = (f"{result['n']} held-out problems of **{result['preset']}**, greedy, ThinkLogit at alpha "
-                   f"{result.get('alpha', 1):g}; {result.get('seconds', 0):.0f} s.")
-        return {"rows": rows, "bars": plots.accuracy_bars(accuracy),
-                "sweep": plots.alpha_sweep_line(result["alpha_sweep"], alone), "summary": summary}
+        alone = {views.column_name(k, lang): accuracy[k] for k in ("target", "guider") if k in accuracy}
+        summary = views.evaluation_verdict(result, lang) + "\n\n" + text(
+            "eval.summary", lang, n=result["n"], preset=result["preset"], alpha=result.get("alpha", 1),
+            seconds=result.get("seconds", 0))
+        labels = {name: views.column_name(name, lang) for name in accuracy}
+        return {"rows": views.evaluation_rows(result, lang), "bars": plots.accuracy_bars(accuracy, result["ci95"], labels),
+                "sweep": plots.alpha_sweep_line(result["alpha_sweep"], alone), "summary": summary,
+                "markdown": views.evaluation_markdown(result, lang)}
 
 
+def _in_task_format(prompt: str, task: str | None) -> str:
+    """A tiny-task prompt as the trio was trained on it ('Q:1+2' -> 'Q:1+2\\n'), so Enter can run it."""
+    if task == "sums":
+        from ..organism.task import make_prompt, parse_prompt
+
+        problem = parse_prompt(prompt)
+        if problem is not None:
+            return make_prompt(problem)
+    return prompt
 
 
 def _user_error(err: BaseException) -> BaseException:

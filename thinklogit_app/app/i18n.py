@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..evaluation.evaluate import COLUMN_LABELS
 
 LANGUAGES = ("en", "ja")
+SAME_IN_BOTH_LANGUAGES = {"top-p", "pass@1", "ThinkLogit", "ThinkLogit-DPO"}  # names, not words
 
 EN = {
     # evaluation columns: the names the `eval` command prints
@@ -25,6 +26,8 @@ EN = {
     "verdict.apart": "the 95% intervals do not overlap",
     "verdict.overlap": "the 95% intervals overlap, so evaluate more problems before trusting the gap",
     "eval.header": "| decoding | pass@1 | 95% interval (Wilson) | why |",
+    "eval.progress": "{n} problems × {ways} ways of decoding: {done} of {total} answers",
+    "eval.summary": "{n} held-out problems of **{preset}**, greedy, ThinkLogit at alpha {alpha:g}; {seconds:.0f} s.",
     # the generate verdict card
     "card.title": "### Verdict",
     "card.answer": "**{name}**: {answer} · {tokens} tokens",
@@ -36,11 +39,22 @@ EN = {
     "card.cost": "**Cost** (forward passes of this run)",
     "card.tokens": "tokens per answer: **{guided}** guided vs **{baseline}** target alone",
     "card.seconds": "seconds per answer: **{guided:.3f} s** guided vs **{baseline:.3f} s** target alone",
-    "card.latency": "latency per token: **{ratio:.2f}×** the target's alone ({guided_ms:.1f} ms vs {baseline_ms:.1f} ms)",
-    "card.latency_na": "latency per token: needs two tokens or more in each answer",
+    "card.latency": ("latency per token: **{ratio:.2f}×** the target's own pass on the same steps "
+                     "({guided_ms:.1f} ms per guided token; {baseline_ms} per token of the target alone)"),
+    "card.latency_na": "latency per token: not measured in this record",
     "card.memory": ("memory: guider pair **{pair}** beside the target's **{target}** (+{share:.0%}); "
                     "{pair_bytes:,} vs {target_bytes:,} bytes"),
     "card.empty": "_Run a prompt: the verdict and its cost appear here._",
+    "badge.pending": "reference answer: `{reference}` · grading when done",
+    "badge.none": "✘ **no answer found** (reference `{reference}`)",
+    "badge.correct": "answer `{answer}` · ✔ **correct**",
+    "badge.incorrect": "answer `{answer}` · ✘ **incorrect** (reference `{reference}`)",
+    "stats.line": "**{count}** tokens · **{speed:.1f}** tok/s · stop: **{stop}**",
+    "stats.running": "running…",
+    "warn.format.sums": ("this trio only knows sums written as Q: then numbers joined by + (e.g. Q:541+755+437+677); "
+                         "other text gets a made-up answer."),
+    "warn.warmup": ("the warm-up ({n} tokens) is as long as the whole answer may be (max new tokens {max_new_tokens}): "
+                    "the guider never acts and ThinkLogit writes what the target alone writes."),
 }
 
 JA = {
@@ -59,6 +73,8 @@ JA = {
     "verdict.apart": "95% 区間は重なっていません",
     "verdict.overlap": "95% 区間が重なっています。差を信じる前に問題数を増やして評価してください",
     "eval.header": "| デコード方法 | pass@1 | 95% 区間（Wilson） | 理由 |",
+    "eval.progress": "{n} 問 × {ways} 通りのデコード：{total} 解答のうち {done}",
+    "eval.summary": "**{preset}** の評価用の問題 {n} 問、貪欲法、ThinkLogit は alpha {alpha:g}；{seconds:.0f} 秒。",
     "card.title": "### 判定",
     "card.answer": "**{name}**：{answer} · {tokens} トークン",
     "card.correct": "✔ 正解",
@@ -69,15 +85,178 @@ JA = {
     "card.cost": "**コスト**（この実行の順伝播）",
     "card.tokens": "1 解答あたりのトークン数：ガイド付き **{guided}**、ターゲット単体 **{baseline}**",
     "card.seconds": "1 解答あたりの秒数：ガイド付き **{guided:.3f} 秒**、ターゲット単体 **{baseline:.3f} 秒**",
-    "card.latency": ("1 トークンあたりの遅延：ターゲット単体の **{ratio:.2f} 倍**"
-                     "（{guided_ms:.1f} ms 対 {baseline_ms:.1f} ms）"),
-    "card.latency_na": "1 トークンあたりの遅延：どちらの解答にも 2 トークン以上必要です",
+    "card.latency": ("1 トークンあたりの遅延：同じステップでのターゲット自身の計算の **{ratio:.2f} 倍**"
+                     "（ガイド付き 1 トークンあたり {guided_ms:.1f} ms；ターゲット単体は 1 トークンあたり {baseline_ms}）"),
+    "card.latency_na": "1 トークンあたりの遅延：この記録には測定値がありません",
     "card.memory": ("メモリ：ターゲット **{target}** に加えてガイダー対 **{pair}**（+{share:.0%}）；"
                     "{pair_bytes:,} バイト対 {target_bytes:,} バイト"),
     "card.empty": "_プロンプトを実行すると、判定とそのコストがここに表示されます。_",
+    "badge.pending": "参照解答：`{reference}` · 終わったら採点します",
+    "badge.none": "✘ **答えが見つかりません**（参照解答 `{reference}`）",
+    "badge.correct": "答え `{answer}` · ✔ **正解**",
+    "badge.incorrect": "答え `{answer}` · ✘ **不正解**（参照解答 `{reference}`）",
+    "stats.line": "**{count}** トークン · **{speed:.1f}** トークン/秒 · 停止：**{stop}**",
+    "stats.running": "実行中…",
+    "warn.format.sums": ("このトリオが知っているのは、Q: のあとに数を + でつないだ足し算（例：Q:541+755+437+677）だけです。"
+                         "それ以外の文には、でたらめな答えが返ります。"),
+    "warn.warmup": ("ウォームアップ（{n} トークン）が解答全体の長さの上限（最大生成トークン数 {max_new_tokens}）以上です："
+                    "ガイダーは一度も働かず、ThinkLogit はターゲット単体と同じ文を書きます。"),
 }
 
+UI_EN = {
+    "ui.preset": "Preset",
+    "ui.guider": "Guider (thinklogit-dpo = ThinkLogit-DPO)",
+    "ui.quant.target": "Target quantization",
+    "ui.quant.guider": "Guider quantization",
+    "ui.quant.base": "Base quantization",
+    "ui.advanced.models": "Advanced: quantization per model",
+    "ui.advanced.decoding": "Advanced: decoding settings (defaults: the preset's, after the paper)",
+    "ui.alpha": "alpha (steering strength)",
+    "ui.schedule": "alpha schedule",
+    "ui.schedule_n": "N (warm-up / ramp tokens)",
+    "ui.temperature": "temperature (0 = greedy)",
+    "ui.top_p": "top-p",
+    "ui.max_new_tokens": "max new tokens",
+    "ui.seed": "seed",
+    "ui.stream.baseline": "### Target alone",
+    "ui.stream.guided": "### Target + ThinkLogit",
+    "ui.inspect": "Inspect one token (click a token above, or pick its step)",
+    "ui.step": "step (generated token)",
+    "ui.table.target": "What the target wanted (top-5)",
+    "ui.table.pushed": "What α·(guider − base) pushed up / down (special tokens no model writes left out)",
+    "ui.table.guided": "What was picked (guided top-5)",
+    "ui.prompt": "Prompt",
+    "ui.prompt.placeholder": "Type a question in the task's format, or click an example",
+    "ui.examples": "Examples: prompt · reference answer (click one to put it in the prompt)",
+    "ui.run": "Run",
+    "ui.stop": "Stop",
+    "ui.where": "### Where the guider steers",
+    "ui.export": "Download the run's trace (JSON)",
+    "ui.verdict.export": "Download the verdict (Markdown)",
+    "ui.replay": "Replay a recorded run (no model needed)",
+    "ui.replay.gallery": "Recorded runs of the embedded trio",
+    "ui.replay.upload": "…or open a run JSON",
+    "ui.eval.intro": ("Greedy pass@1 on held-out problems of the preset: target alone, base alone, guider alone and "
+                      "ThinkLogit with the preset's own guider, with 95% intervals, plus accuracy across alpha and a "
+                      "column per guider variant (e.g. ThinkLogit-DPO)."),
+    "ui.eval.n": "held-out problems",
+    "ui.eval.alphas": "alphas to sweep (0 = the target alone)",
+    "ui.eval.button": "Evaluate",
+    "ui.eval.table": "pass@1",
+    "ui.eval.decoding": "decoding",
+    "ui.eval.interval": "95% interval (Wilson)",
+    "ui.eval.why": "why",
+    "ui.eval.raw": "Raw result (JSON)",
+    "ui.tab.generate": "Generate",
+    "ui.tab.evaluate": "Evaluate",
+    "ui.tab.learn": "How it works",
+    "ui.worked.title": "#### A worked example from your last run",
+    "ui.worked.empty": "_Run a prompt: a worked example from its numbers appears here._",
+    "ui.sent": "Text sent to the models (the preset's prompt template filled in)",
+    "ui.language": ("Language and theme: **Settings** at the foot of the page (日本語 / English, light / dark); "
+                    "the page follows the browser's language."),
+    "format.sums": "Format: Q: then numbers joined by +, e.g. Q:541+755+437+677. Enter runs; Shift+Enter adds a line.",
+    "format.boxed": "Format: a maths question; the answer is read from \\boxed{…}. Enter runs; Shift+Enter adds a line.",
+    "format.other": "Enter runs; Shift+Enter adds a line.",
+}
+
+UI_JA = {
+    "ui.preset": "プリセット",
+    "ui.guider": "ガイダー（thinklogit-dpo = ThinkLogit-DPO）",
+    "ui.quant.target": "ターゲットの量子化",
+    "ui.quant.guider": "ガイダーの量子化",
+    "ui.quant.base": "ベースの量子化",
+    "ui.advanced.models": "詳細設定：モデルごとの量子化",
+    "ui.advanced.decoding": "詳細設定：デコード設定（既定値はプリセットのもの、論文に準拠）",
+    "ui.alpha": "alpha（誘導の強さ）",
+    "ui.schedule": "alpha のスケジュール",
+    "ui.schedule_n": "N（ウォームアップ／ランプのトークン数）",
+    "ui.temperature": "温度（0 = 貪欲法）",
+    "ui.top_p": "top-p",
+    "ui.max_new_tokens": "最大生成トークン数",
+    "ui.seed": "シード",
+    "ui.stream.baseline": "### ターゲット単体",
+    "ui.stream.guided": "### ターゲット + ThinkLogit",
+    "ui.inspect": "1 トークンを調べる（上のトークンをクリックするか、ステップを選ぶ）",
+    "ui.step": "ステップ（生成されたトークン）",
+    "ui.table.target": "ターゲットが望んだもの（上位 5）",
+    "ui.table.pushed": "α·(ガイダー − ベース) が押し上げた／押し下げたもの（どのモデルも書かない特殊トークンは除く）",
+    "ui.table.guided": "選ばれたもの（ガイド付きの上位 5）",
+    "ui.prompt": "プロンプト",
+    "ui.prompt.placeholder": "タスクの書式で問題を入力するか、例をクリックしてください",
+    "ui.examples": "例：プロンプト · 参照解答（クリックするとプロンプトに入ります）",
+    "ui.run": "実行",
+    "ui.stop": "停止",
+    "ui.where": "### ガイダーが誘導する場所",
+    "ui.export": "実行のトレースをダウンロード（JSON）",
+    "ui.verdict.export": "判定をダウンロード（Markdown）",
+    "ui.replay": "記録された実行を再生（モデル不要）",
+    "ui.replay.gallery": "組み込みトリオの記録された実行",
+    "ui.replay.upload": "…または実行の JSON を開く",
+    "ui.eval.intro": ("プリセットの評価用の問題での貪欲法の pass@1：ターゲット単体、ベース単体、ガイダー単体、"
+                      "プリセットのガイダーによる ThinkLogit を 95% 区間つきで示し、alpha ごとの正解率と"
+                      "ガイダーの変種ごとの列（例：ThinkLogit-DPO）も加えます。"),
+    "ui.eval.n": "評価用の問題数",
+    "ui.eval.alphas": "掃引する alpha（0 = ターゲット単体）",
+    "ui.eval.button": "評価",
+    "ui.eval.table": "pass@1",
+    "ui.eval.decoding": "デコード方法",
+    "ui.eval.interval": "95% 区間（Wilson）",
+    "ui.eval.why": "理由",
+    "ui.eval.raw": "生の結果（JSON）",
+    "ui.tab.generate": "生成",
+    "ui.tab.evaluate": "評価",
+    "ui.tab.learn": "仕組み",
+    "ui.worked.title": "#### 直近の実行から作った計算例",
+    "ui.worked.empty": "_プロンプトを実行すると、その数値から作った計算例がここに表示されます。_",
+    "ui.sent": "モデルに送られるテキスト（プリセットのプロンプトテンプレートに当てはめたもの）",
+    "ui.language": ("言語とテーマ：ページ下部の **Settings**（設定）で切り替えられます（日本語 / English、ライト / ダーク）。"
+                    "ページはブラウザの言語に従います。"),
+    "format.sums": "書式：Q: のあとに数を + でつなぎます（例：Q:541+755+437+677）。Enter で実行、Shift+Enter で改行。",
+    "format.boxed": "書式：数学の問題。答えは \\boxed{…} から読み取ります。Enter で実行、Shift+Enter で改行。",
+    "format.other": "Enter で実行、Shift+Enter で改行。",
+}
+
+EN |= UI_EN
+JA |= UI_JA
 TRANSLATIONS = {"en": EN, "ja": JA}
+
+PAPER = "https://arxiv.org/abs/2507.12759"
+
+JA_MARKDOWN = {
+    "md.intro": f"""# ThinkLogit Studio
+大きな **ターゲット** モデルを、小さな **ガイダー** とその **ベース** の差でデコード時に 1 トークンずつ誘導します：
+`guided = target + α · (guider − base)`（生のロジット上で計算し、ターゲットは一切学習しません）。ターゲット単体と
+誘導されたターゲットが並んで書き進める様子を見比べ、ガイダーがどこで、どれだけ強く誘導したかを確かめられます。
+論文：[Logit Arithmetic Elicits Long Reasoning Capabilities Without Training (arXiv 2507.12759)]({PAPER})。""",
+    "md.how": f"""### 仕組み
+各ステップで 3 つのモデルは同じテキストを読み、語彙の各エントリに 1 つずつロジットを出します。ThinkLogit は、推論用の
+微調整が小さなモデルにもたらした **差分** を大きなモデルのロジットに足し込みます：
+
+$$\\ell_{{\\text{{guided}}}} = \\ell_{{\\text{{target}}}} + \\alpha\\,\\big(\\ell_{{\\text{{guider}}}} - \\ell_{{\\text{{base}}}}\\big)$$
+
+温度と top-p は足し算のあとに適用します。`α = 0` はターゲット単体です。論文は 100 トークンのウォームアップ（最初は α = 0）
+のあとに `α = 1` を使います。ヒートマップは各ガイド付きトークンを、ガイドがその確率をどれだけ変えたか
+（ガイド付き − ターゲット、−1…1 の固定スケール）で色分けします。▴ の付いたトークンは反転です：書かれたトークンが
+ターゲット自身の第 1 候補と異なります。
+論文：[arXiv 2507.12759]({PAPER}) · 著者のコード：github.com/yunx-z/think-logit。""",
+    "md.legend": ("色 = 書かれた各トークンの確率の変化（ガイド付き − ターゲット）。固定スケールで −1（青：ガイドにより"
+                  "ずっと起こりにくくなった）から 0（無色）を経て +1（赤：ずっと起こりやすくなった）まで、どの実行・どの α "
+                  "でも同じです。▴ = 反転：書かれたトークンがターゲット自身の第 1 候補と異なる（グラフでは三角）。"
+                  "棒にカーソルを合わせると、そのステップの上位 5 の表が出ます。"),
+}
+# The English each Japanese Markdown text was translated from (sha1 of texts.py's text): a test
+# fails when the English changes, so the Japanese is brought up to date with it.
+TRANSLATED_FROM = {"md.intro": "5872603d1412", "md.how": "1ed9e016e9b6", "md.legend": "55611dfb7b47"}
+JA |= JA_MARKDOWN
+
+
+def tables() -> dict[str, dict[str, str]]:
+    """Both languages' tables for gr.I18n, the English Markdown texts (texts.py) included."""
+    from . import texts  # texts -> views -> this module: imported late
+
+    english = EN | {"md.intro": texts.INTRO, "md.how": texts.HOW_IT_WORKS, "md.legend": texts.LEGEND}
+    return {"en": english, "ja": JA}
 
 
 def language_of(accept_language: str | None) -> str:

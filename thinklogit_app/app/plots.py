@@ -76,12 +76,12 @@ def accuracy_bars(accuracy: dict[str, float], ci95: dict[str, list[float]] | Non
 
 
 def alpha_sweep_line(sweep: dict[str, float], reference: dict[str, float] | None = None) -> go.Figure:
-    """Accuracy vs alpha; dashed lines for the target and guider alone when given."""
+    """Accuracy vs alpha; dashed lines for the target and guider alone when given (keys: their labels)."""
     alphas = sorted(sweep, key=float)
     fig = go.Figure(go.Scatter(x=[float(a) for a in alphas], y=[sweep[a] for a in alphas],
                                mode="lines+markers", name="ThinkLogit", line={"color": STEER_COLOUR}))
     for (name, value), where in zip((reference or {}).items(), ("top left", "bottom right", "top right")):
-        fig.add_hline(y=value, line_dash="dash", annotation_text=f"{name} alone", annotation_position=where)
+        fig.add_hline(y=value, line_dash="dash", annotation_text=name, annotation_position=where)
     fig.update_layout(height=320, margin={"l": 50, "r": 20, "t": 30, "b": 40},
                       xaxis={"title": "alpha"}, yaxis={"title": "pass@1", "range": [0, 1.05], "tickformat": ".0%"})
     return _themeless(fig)

@@ -31,6 +31,7 @@ class StreamView:
     records: list = field(repr=False, default_factory=list)
     forward_seconds: float = 0.0  # the engine's StreamState fields of the same names
     prefill_seconds: float = 0.0
+    guider_seconds: float = 0.0
 
     @property
     def done(self) -> bool:
@@ -40,7 +41,8 @@ class StreamView:
         """The engine's StreamState.to_dict() shape (the CLI's `generate --json`)."""
         out = {"ids": list(self.ids), "text": self.text, "stop_reason": self.stop_reason,
                "tokens_per_second": round(self.tokens_per_second, 2),
-               "forward_seconds": round(self.forward_seconds, 6), "prefill_seconds": round(self.prefill_seconds, 6)}
+               "forward_seconds": round(self.forward_seconds, 6), "prefill_seconds": round(self.prefill_seconds, 6),
+               "guider_seconds": round(self.guider_seconds, 6)}
         if with_records:
             out["trace" if self.name == "guided" else "tokens"] = [r.to_dict() for r in self.records]
         return out
@@ -69,8 +71,8 @@ class Run:
         self.error: BaseException | None = None
         self.started = time.perf_counter()
         self._states: dict = {}
-        self._marks = {s: (0, None, 0.0, 0.0, 0.0) for s in STREAMS}  # stream -> (length, stop reason, tokens/s,
-        #                                                                  forward seconds, prefill seconds)
+        # stream -> (length, stop reason, tokens/s, forward seconds, prefill seconds, guider seconds)
+        self._marks = {s: (0, None, 0.0, 0.0, 0.0, 0.0) for s in STREAMS}
         self._step = 0
         self._thread = threading.Thread(target=self._work, args=(streams,), daemon=True, name="thinklogit-run")
 
@@ -88,7 +90,7 @@ class Run:
                     if state is not None:
                         self._states[name] = state
                         self._marks[name] = (len(state.ids), state.stop_reason, state.tokens_per_second,
-                                             state.forward_seconds, state.prefill_seconds)
+                                             state.forward_seconds, state.prefill_seconds, state.guider_seconds)
                 self._step = step.step + 1
         except BaseException as err:  # reported to the handler, which turns it into a message
             self.error = err
@@ -107,14 +109,14 @@ class Run:
         marks = dict(self._marks)
         views = {}
         for name in STREAMS:
-            length, stop, speed, seconds, prefill = marks[name]
+            length, stop, speed, seconds, prefill, guider = marks[name]
             state = self._states.get(name)
             ids = list(state.ids[:length]) if state is not None else []
             records = list(state.records[:length]) if state is not None else []
             if done and stop is None and self.cancel.is_set():
                 stop = reason_of(self.cancel)  # stopped before its first step
             views[name] = StreamView(name, ids, self.trio.tokenizer.decode(ids, skip_special_tokens=True),
-                                     stop, speed, records, seconds, prefill)
+                                     stop, speed, records, seconds, prefill, guider)
         return Snapshot(step, done, views["baseline"], views["guided"], self.error if done else None)
 
     def updates(self, every: float = TEXT_EVERY_S, heavy_every: float = HEAVY_EVERY_S) -> Iterator[tuple[Snapshot, bool]]:

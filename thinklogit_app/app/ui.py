@@ -15,55 +15,62 @@ import gradio as gr
 
 from ..models.presets import QUANTIZATIONS
 from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_LABELS, TEMPERATURE_RANGE
-from . import api, events, steering
+from ..evaluation.evaluate import DEFAULT_ALPHAS
+from . import api, events, showcase, steering
 from .handlers import EVAL_MAX_N, Studio
-from .texts import HOW_IT_WORKS, INTRO, LEGEND, READING
-from .views import TABLE_HEADERS
+from .i18n import tables
+from .plots import token_chart
+from .texts import READING
+from .views import TABLE_HEADERS, chart_series
 
 GENERATE_CONCURRENCY = int(os.environ.get("THINKLOGIT_CONCURRENCY", "2"))
 QUEUE_MAX_SIZE = int(os.environ.get("THINKLOGIT_QUEUE_SIZE", "32"))
+L = gr.I18n(**tables())  # every label in English and Japanese; the browser's language picks (launch(i18n=L))
 
 
 def models_panel(studio: Studio, first: dict) -> SimpleNamespace:
     """Preset, guider and per-model quantization pickers, the preset's note and the status line."""
     with gr.Row(equal_height=True):
-        preset = gr.Dropdown(studio.manager.choices(), value=first["name"], label="Preset", scale=3, elem_id="preset")
-        guider = gr.Dropdown(first["guiders"], value="", label="Guider (thinklogit-dpo = ThinkLogit-DPO)",
-                             scale=2, elem_id="guider")
-        quant = {role: gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"][role],
-                                   label=f"{role.capitalize()} quantization", scale=1)
-                 for role in ("target", "guider", "base")}
+        preset = gr.Dropdown(studio.manager.choices(), value=first["name"], label=L("ui.preset"), scale=3,
+                             elem_id="preset")
+        guider = gr.Dropdown(first["guiders"], value="", label=L("ui.guider"), scale=2, elem_id="guider")
+        with gr.Column(scale=3):
+            with gr.Accordion(L("ui.advanced.models"), open=False, elem_id="advanced-models"):
+                with gr.Row():
+                    quant = {role: gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"][role],
+                                               label=L(f"ui.quant.{role}"), min_width=100)
+                             for role in ("target", "guider", "base")}
     note = gr.Markdown(events.preset_note(first))
     status = gr.Markdown(studio.status_line(), elem_id="status")
     return SimpleNamespace(preset=preset, guider=guider, quant=list(quant.values()), note=note, status=status)
 
 
-def settings_panel(form: dict) -> SimpleNamespace:
-    """The decoding settings, in the order the form dict (validation.form_values) names them."""
-    with gr.Accordion("Decoding settings (defaults: the preset's, after the paper)", open=False):
+def settings_panel(form: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamespace:
+    """The decoding settings, in the order the form dict (validation.form_values) names them;
+    max new tokens up to what the loaded models hold."""
+    with gr.Accordion(L("ui.advanced.decoding"), open=False, elem_id="advanced-decoding"):
         with gr.Row():
-            alpha = gr.Slider(*ALPHA_RANGE, value=form["alpha"], step=0.05, label="alpha (steering strength)")
+            alpha = gr.Slider(*ALPHA_RANGE, value=form["alpha"], step=0.05, label=L("ui.alpha"))
             schedule = gr.Radio([(label, kind) for kind, label in SCHEDULE_LABELS.items()], value=form["schedule"],
-                             label="alpha schedule")
-            schedule_n = gr.Number(value=form["schedule_n"], precision=0, minimum=1,
-                                   label="N (warm-up / ramp tokens)")
+                                label=L("ui.schedule"))
+            schedule_n = gr.Number(value=form["schedule_n"], precision=0, minimum=1, label=L("ui.schedule_n"))
         with gr.Row():
             temperature = gr.Slider(*TEMPERATURE_RANGE, value=form["temperature"], step=0.05,
-                                    label="temperature (0 = greedy)")
-            top_p = gr.Slider(0.05, 1.0, value=form["top_p"], step=0.01, label="top-p")
-            max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=form["max_new_tokens"], step=1,
-                                       label="max new tokens")
-            seed = gr.Number(value=form["seed"], precision=0, minimum=0, label="seed")
+                                    label=L("ui.temperature"))
+            top_p = gr.Slider(0.05, 1.0, value=form["top_p"], step=0.01, label=L("ui.top_p"))
+            max_new_tokens = gr.Slider(1, token_limit, value=min(form["max_new_tokens"], token_limit), step=1,
+                                       label=L("ui.max_new_tokens"), elem_id="max-new-tokens")
+            seed = gr.Number(value=form["seed"], precision=0, minimum=0, label=L("ui.seed"))
     fields = dict(alpha=alpha, schedule=schedule, schedule_n=schedule_n, temperature=temperature, top_p=top_p,
                   max_new_tokens=max_new_tokens, seed=seed)
     return SimpleNamespace(fields=fields, inputs=list(fields.values()))
 
 
-def stream_column(title: str, name: str) -> SimpleNamespace:
+def stream_column(name: str) -> SimpleNamespace:
     """One stream's text, its statistics line and its answer badge."""
-    with gr.Column():
-        gr.Markdown(f"### {title}")
-        text = gr.Textbox(lines=12, max_lines=24, show_label=False, autoscroll=True, elem_id=f"{name}-text")
+    with gr.Column(min_width=300):
+        gr.Markdown(L(f"ui.stream.{name}"))
+        text = gr.Textbox(lines=4, max_lines=24, show_label=False, autoscroll=True, elem_id=f"{name}-text")
         stats = gr.Markdown(elem_id=f"{name}-stats")
         badge = gr.Markdown(elem_id=f"{name}-badge")
     return SimpleNamespace(text=text, stats=stats, badge=badge)
@@ -72,19 +79,17 @@ def stream_column(title: str, name: str) -> SimpleNamespace:
 def inspector_panel() -> SimpleNamespace:
     """One step of the guided stream: the formula term by term, what the target wanted, what the
     guider pair pushed, what was picked; and two forks from that token."""
-    with gr.Accordion("Inspect one token (click a token above, or pick its step)", open=True):
-        step = gr.Slider(0, 1, value=0, step=1, label="step (generated token)", elem_id="step")
+    with gr.Accordion(L("ui.inspect"), open=True):
+        step = gr.Slider(0, 1, value=0, step=1, label=L("ui.step"), elem_id="step")
         summary = gr.Markdown(elem_id="step-summary")
         formula = gr.Dataframe(headers=TABLE_HEADERS["formula"], interactive=False, elem_id="formula",
                                label="guided = target + α·(guider − base), for the written token and the target's "
                                      "own pick")
         with gr.Row():
-            target = gr.Dataframe(headers=TABLE_HEADERS["target"], label="What the target wanted (top-5)",
+            target = gr.Dataframe(headers=TABLE_HEADERS["target"], label=L("ui.table.target"),
                                   interactive=False)
-            pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], interactive=False,
-                                  label="What α·(guider − base) pushed up / down (special tokens no model writes "
-                                        "left out)")
-            guided = gr.Dataframe(headers=TABLE_HEADERS["guided"], label="What was picked (guided top-5)",
+            pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], interactive=False, label=L("ui.table.pushed"))
+            guided = gr.Dataframe(headers=TABLE_HEADERS["guided"], label=L("ui.table.guided"),
                                   interactive=False)
         fork = fork_panel()
     return SimpleNamespace(step=step, summary=summary, formula=formula, target=target, pushed=pushed, guided=guided,
@@ -108,13 +113,13 @@ def fork_panel() -> SimpleNamespace:
 def steering_panel() -> SimpleNamespace:
     """Where the guider steers: the flip headline, the clickable heatmap on a fixed colour
     scale with its numbered bar, the per-token chart and a note on reading them."""
-    gr.Markdown("### Where the guider steers")
+    gr.Markdown(L("ui.where"))
     headline = gr.Markdown(elem_id="headline")
     heatmap = gr.HTML(steering.heatmap_html([]), css_template=steering.CSS, js_on_load=steering.CLICK_JS,
                       elem_id="heatmap")
     gr.HTML(steering.colour_bar_html(), css_template=steering.CSS, js_on_load=None, elem_id="colour-bar")
-    gr.Markdown(LEGEND)
-    chart = gr.Plot(show_label=False, elem_id="chart")
+    gr.Markdown(L("md.legend"))
+    chart = gr.Plot(token_chart(chart_series([])), show_label=False, elem_id="chart")  # plotly loads with the page
     with gr.Accordion("Reading this chart", open=False):
         gr.Markdown(READING)
     return SimpleNamespace(headline=headline, heatmap=heatmap, chart=chart)
@@ -133,54 +138,64 @@ def alphas_panel() -> SimpleNamespace:
                            state=gr.State({}))
 
 
-def generate_tab(first: dict) -> SimpleNamespace:
-    prompt = gr.Textbox(label="Prompt", lines=3, placeholder="Type a question or click an example", elem_id="prompt")
-    sent = gr.Textbox(label="Text sent to the models (the preset's prompt template filled in)", lines=2,
-                      max_lines=8, interactive=False, elem_id="text-sent")
+def generate_tab(first: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamespace:
+    """The prompt (an example already in it, the task's format under it) with Run beside it, so
+    the first screen can show the effect; settings and replays folded; then the two streams,
+    the verdict card, the heatmap, the chart and the inspector."""
+    with gr.Row(equal_height=True):
+        prompt = gr.Textbox(first["examples"][0]["prompt"] if first["examples"] else "", label=L("ui.prompt"),
+                            lines=1, max_lines=8, placeholder=L("ui.prompt.placeholder"),  # 1: Enter runs
+                            info=L(showcase.format_key(first.get("task"))), elem_id="prompt", scale=5)
+        with gr.Column(scale=1, min_width=120):
+            run = gr.Button(L("ui.run"), variant="primary", elem_id="run")
+            stop = gr.Button(L("ui.stop"), variant="stop", elem_id="stop", interactive=False)
+    warning = gr.Markdown(elem_id="prompt-warning")
+    sent = gr.Textbox(label=L("ui.sent"), lines=1, max_lines=8, interactive=False, elem_id="text-sent")
     examples = gr.Dataset(components=[gr.Textbox(visible=False), gr.Textbox(visible=False)],
-                          headers=["example prompt", "reference answer"], label="Examples",
-                          samples=events.example_rows(first), samples_per_page=6, layout="table",
+                          label=L("ui.examples"),  # (gr.Dataset headers are not translated: the label says both)
+                          samples=events.example_rows(first), samples_per_page=3, layout="table",
                           elem_id="examples")
-    settings = settings_panel(first["form"])
-    with gr.Row():
-        run = gr.Button("Run", variant="primary", elem_id="run")
-        stop = gr.Button("Stop", variant="stop", elem_id="stop")
+    settings = settings_panel(first["form"], token_limit)
+    replay = showcase.replay_panel(L)
     with gr.Row(equal_height=False):
-        baseline = stream_column("Target alone", "baseline")
-        guided = stream_column("Target + ThinkLogit", "guided")
+        baseline = stream_column("baseline")
+        guided = stream_column("guided")
+    verdict = showcase.verdict_panel(L)
     steer = steering_panel()
     inspector = inspector_panel()
     alphas = alphas_panel()
-    export = gr.DownloadButton("Download the run's trace (JSON)", value=None, elem_id="export")
-    return SimpleNamespace(prompt=prompt, sent=sent, examples=examples, settings=settings, run=run, stop=stop,
+    export = gr.DownloadButton(L("ui.export"), value=None, elem_id="export")
+    return SimpleNamespace(prompt=prompt, sent=sent, warning=warning, examples=examples, settings=settings, replay=replay,
+                           verdict=verdict, run=run, stop=stop,
                            baseline=baseline, guided=guided, headline=steer.headline, heatmap=steer.heatmap,
                            chart=steer.chart, inspector=inspector, alphas=alphas,
                            export=export, state=gr.State({}))
 
 
 def evaluate_tab() -> SimpleNamespace:
-    gr.Markdown("Greedy pass@1 on held-out problems of the preset: target alone, base alone, guider "
-                "alone and ThinkLogit with the preset's own guider, plus accuracy across alpha and a "
-                "column per guider variant (e.g. ThinkLogit-DPO).")
+    gr.Markdown(L("ui.eval.intro"))
     with gr.Row():
-        n = gr.Slider(1, EVAL_MAX_N, value=50, step=1, label="held-out problems", elem_id="eval-n")
-        alphas = gr.Textbox(value="0.5, 1, 1.5, 2", label="alphas to sweep", elem_id="eval-alphas")
-        button = gr.Button("Evaluate", variant="primary", elem_id="evaluate")
+        n = gr.Slider(1, EVAL_MAX_N, value=50, step=1, label=L("ui.eval.n"), elem_id="eval-n")
+        alphas = gr.Textbox(value=", ".join(f"{a:g}" for a in DEFAULT_ALPHAS), label=L("ui.eval.alphas"),
+                            elem_id="eval-alphas")
+        button = gr.Button(L("ui.eval.button"), variant="primary", elem_id="evaluate")
     summary = gr.Markdown(elem_id="eval-summary")
-    table = gr.Dataframe(headers=["decoding", "pass@1", "%"], interactive=False, label="pass@1", elem_id="eval-table")
+    table = gr.Dataframe(headers=[L("ui.eval.decoding"), "pass@1", L("ui.eval.interval"), L("ui.eval.why")],
+                         interactive=False, label=L("ui.eval.table"), elem_id="eval-table", wrap=True)
     with gr.Row():
         bars = gr.Plot(show_label=False, elem_id="eval-bars")
         sweep = gr.Plot(show_label=False, elem_id="eval-sweep")
-    with gr.Accordion("Raw result (JSON)", open=False):
+    with gr.Accordion(L("ui.eval.raw"), open=False):
         raw = gr.JSON()
+    export = gr.DownloadButton(L("ui.verdict.export"), value=None, elem_id="eval-export", size="sm")
     return SimpleNamespace(n=n, alphas=alphas, button=button, summary=summary, table=table, bars=bars,
-                           sweep=sweep, raw=raw)
+                           sweep=sweep, raw=raw, export=export)
 
 
 def learn_tab() -> SimpleNamespace:
-    gr.Markdown(HOW_IT_WORKS, latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
-    gr.Markdown("#### A worked example from your last run")
-    worked = gr.Markdown("_Run a prompt: a worked example from its numbers appears here._", elem_id="worked")
+    gr.Markdown(L("md.how"), latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
+    gr.Markdown(L("ui.worked.title"))
+    worked = gr.Markdown(L("ui.worked.empty"), elem_id="worked")
     return SimpleNamespace(worked=worked)
 
 
@@ -190,21 +205,25 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     if preload and first["loadable"]:
         studio.load(first["name"])
     with gr.Blocks(title="ThinkLogit Studio", delete_cache=(1800, 3600)) as demo:  # exported traces: an hour
-        gr.Markdown(INTRO)
+        gr.Markdown(L("md.intro"), elem_id="intro")
         models = models_panel(studio, first)
         with gr.Tabs():
-            with gr.Tab("Generate", id="generate"):
-                generate = generate_tab(first)
-            with gr.Tab("Evaluate", id="evaluate"):
+            with gr.Tab(L("ui.tab.generate"), id="generate"):
+                generate = generate_tab(first, studio.token_limit(first["name"]))
+            with gr.Tab(L("ui.tab.evaluate"), id="evaluate"):
                 evaluation = evaluate_tab()
-            with gr.Tab("How it works", id="learn"):
+            with gr.Tab(L("ui.tab.learn"), id="learn"):
                 learn = learn_tab()
+        gr.Markdown(L("ui.language"), elem_id="language-note")
         events.wire_models(studio, models, generate)
         events.wire_generate(studio, models, generate, learn, GENERATE_CONCURRENCY)
         events.wire_steering(studio, models, generate)
         events.wire_evaluate(studio, models, evaluation)
         gr.on([generate.prompt.change, models.preset.change], studio.text_sent, [models.preset, generate.prompt],
               generate.sent, api_visibility="private", queue=False)
+        showcase.wire_replay(studio, generate, learn, generate.verdict, generate.replay, events.run_panel,
+                             events.run_outputs)
+        showcase.wire_first_screen(studio, models, generate)
         demo.load(studio.status_line, None, models.status, api_visibility="private")
         api.register(studio, GENERATE_CONCURRENCY)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1)

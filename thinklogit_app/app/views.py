@@ -15,36 +15,34 @@ import json
 from ..evaluation.grading import extract_answer, is_correct
 from ..evaluation.record import reference_for  # noqa: F401  (the app's reference answers)
 from ..core.trace import StepTrace, flip_headline
-from .i18n import TRANSLATIONS, text
+from .i18n import PAPER, TRANSLATIONS, text  # noqa: F401  (PAPER: texts.py reads it here)
 
 NEWLINE_MARK = "\u21b5"  # ↵, so a newline token has a visible, colourable glyph
 STEERED_MARK = "\u25b4"  # ▴ after a steered token, as the chart's triangle marks it
-PAPER = "https://arxiv.org/abs/2507.12759"
+
 
 
 # ---- answers -------------------------------------------------------------------------
 
-def answer_badge(text: str, reference: str | None, done: bool) -> dict:
+def answer_badge(output: str, reference: str | None, done: bool, lang: str = "en") -> dict:
     """{"answer", "correct", "markdown"}: the extracted answer and its verdict once the stream is done."""
     if reference is None:
         return {"answer": None, "correct": None, "markdown": ""}
     if not done:
-        return {"answer": None, "correct": None, "markdown": f"reference answer: `{reference}` · grading when done"}
-    answer = extract_answer(text)
+        return {"answer": None, "correct": None, "markdown": text("badge.pending", lang, reference=reference)}
+    answer = extract_answer(output)
     if answer is None:
-        return {"answer": None, "correct": False,
-                "markdown": f"✘ **no answer found** (reference `{reference}`)"}
-    correct = is_correct(text, reference)
-    verdict = "✔ **correct**" if correct else "✘ **incorrect**"
-    return {"answer": answer, "correct": correct,
-            "markdown": f"answer `{answer}` · {verdict}" + ("" if correct else f" (reference `{reference}`)")}
+        return {"answer": None, "correct": False, "markdown": text("badge.none", lang, reference=reference)}
+    correct = is_correct(output, reference)
+    markdown = text("badge.correct" if correct else "badge.incorrect", lang, answer=answer, reference=reference)
+    return {"answer": answer, "correct": correct, "markdown": markdown}
 
 
-def stream_stats(stream: dict) -> str:
+def stream_stats(stream: dict, lang: str = "en") -> str:
     """One line under a column: token count, tokens/s, stop reason."""
-    count = len(stream.get("ids", []))
-    stop = stream.get("stop_reason") or "running…"
-    return f"**{count}** tokens · **{stream.get('tokens_per_second', 0.0):.1f}** tok/s · stop: **{stop}**"
+    stop = stream.get("stop_reason") or text("stats.running", lang)
+    return text("stats.line", lang, count=len(stream.get("ids", [])), speed=stream.get("tokens_per_second", 0.0),
+                stop=stop)
 
 
 # ---- the heatmap ---------------------------------------------------------------------
@@ -303,8 +301,10 @@ def cost_lines(cost: dict, lang: str = "en") -> list[str]:
         lines.append("- " + text("card.seconds", lang, **seconds))
     per_token = cost.get("seconds_per_token") or {}
     if cost.get("latency_ratio") is not None:
+        baseline = per_token.get("baseline")
         lines.append("- " + text("card.latency", lang, ratio=cost["latency_ratio"],
-                                 guided_ms=1000 * per_token["guided"], baseline_ms=1000 * per_token["baseline"]))
+                                 guided_ms=1000 * (per_token.get("guided") or 0.0),
+                                 baseline_ms="–" if baseline is None else f"{1000 * baseline:.1f} ms"))
     else:
         lines.append("- " + text("card.latency_na", lang))
     memory = cost.get("memory_bytes")
@@ -332,3 +332,23 @@ def run_verdict(record: dict | None, lang: str = "en") -> str:
     if record.get("cost"):
         lines += [""] + cost_lines(record["cost"], lang)
     return "\n".join(lines)
+
+
+# ---- the first screen: warnings under the prompt --------------------------------------
+
+def prompt_warnings(prompt: str, task: str | None, schedule: str, schedule_n, max_new_tokens, lang: str = "en") -> str:
+    """Markdown warnings for settings that cannot show the effect: a prompt outside the tiny
+    task's format, or a warm-up that lasts as long as the whole answer may."""
+    lines = []
+    if task == "sums" and (prompt or "").strip():
+        from ..organism.task import parse_prompt
+
+        if parse_prompt(prompt) is None:
+            lines.append("⚠️ " + text("warn.format.sums", lang))
+    try:
+        warmup, budget = int(schedule_n or 0), int(max_new_tokens or 0)
+    except (TypeError, ValueError):
+        warmup = budget = 0
+    if schedule == "warmup" and budget and warmup >= budget:
+        lines.append("⚠️ " + text("warn.warmup", lang, n=warmup, max_new_tokens=budget))
+    return "\n\n".join(lines)

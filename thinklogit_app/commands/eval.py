@@ -6,10 +6,8 @@ import sys
 
 from .. import validation
 from ..core.arithmetic import AlphaSchedule
-from ..evaluation.evaluate import DEFAULT_ALPHAS
+from ..evaluation.evaluate import DEFAULT_SWEEP
 from . import UsageError
-
-DEFAULT_SWEEP = ",".join(f"{a:g}" for a in DEFAULT_ALPHAS)
 
 
 def register(subparsers) -> None:

@@ -77,6 +77,7 @@ class StreamState:
     # those the prompt's prefill: what a token of this stream costs, apart from the other stream.
     forward_seconds: float = 0.0
     prefill_seconds: float = 0.0
+    guider_seconds: float = 0.0  # of forward_seconds, what the guider pair added (guided stream only)
 
     @property
     def done(self) -> bool:
@@ -94,7 +95,8 @@ class StreamState:
     def to_dict(self) -> dict:
         out = {"ids": list(self.ids), "text": self.text, "stop_reason": self.stop_reason,
                "tokens_per_second": round(self.tokens_per_second, 2),
-               "forward_seconds": round(self.forward_seconds, 6), "prefill_seconds": round(self.prefill_seconds, 6)}
+               "forward_seconds": round(self.forward_seconds, 6), "prefill_seconds": round(self.prefill_seconds, 6),
+               "guider_seconds": round(self.guider_seconds, 6)}
         key = "trace" if self.name == "guided" else "tokens"
         out[key] = [r.to_dict() for r in self.records]
         return out
@@ -196,8 +198,10 @@ def _charge(state: dict, live, seconds: tuple[float, float], prefill: bool = Fal
     pair's to the guided stream."""
     target, side = seconds
     for name in live:
-        cost = target + (side if name == "guided" else 0.0)
+        added = side if name == "guided" else 0.0
+        cost = target + added
         state[name].forward_seconds += cost
+        state[name].guider_seconds += added
         if prefill:
             state[name].prefill_seconds += cost
 

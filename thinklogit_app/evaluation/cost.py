@@ -5,8 +5,12 @@ tokens per answer, the seconds of the forward passes each answer needed, the lat
 decoded token (the prompt's prefill apart, so a 7-token answer is not judged by its
 prompt), and the bytes of weights of the target vs the guider pair it adds.
 
+The latency ratio compares a guided token with the target's own pass ON THE SAME STEPS
+(the guided stream's forward seconds over their target part), so it does not depend on
+how long each answer is, nor on the few slow first steps a short answer is made of.
+
     >>> cost = run_cost({"ids": [1, 2], "forward_seconds": 0.3, "prefill_seconds": 0.1},
-    ...                 {"ids": [1, 2, 3], "forward_seconds": 0.9, "prefill_seconds": 0.3},
+    ...                 {"ids": [1, 2, 3], "forward_seconds": 0.9, "prefill_seconds": 0.3, "guider_seconds": 0.3},
     ...                 {"target": 100, "guider": 10, "base": 10})
     >>> cost["latency_ratio"], cost["memory_bytes"]["guider_pair"]
     (1.5, 20)
@@ -29,17 +33,18 @@ def seconds_per_token(stream: dict) -> float | None:
 
 def run_cost(baseline: dict, guided: dict, memory: dict[str, int] | None = None) -> dict:
     """The `cost` block of a finished run: tokens, seconds and per-token latency per stream,
-    guided ÷ baseline latency per token, and the memory of the target vs the guider pair."""
+    guided ÷ target-alone latency per token (same steps), and the memory of the target vs the guider pair."""
     streams = {"baseline": baseline, "guided": guided}
     per_token = {name: seconds_per_token(s) for name, s in streams.items()}
-    ratio = (per_token["guided"] / per_token["baseline"]
-             if per_token["guided"] is not None and per_token["baseline"] else None)
+    target_part = guided.get("forward_seconds", 0.0) - guided.get("guider_seconds", 0.0)
+    ratio = guided["forward_seconds"] / target_part if "guider_seconds" in guided and target_part > 0 else None
     cost = {
         "tokens": {name: len(s.get("ids", [])) for name, s in streams.items()},
         "seconds": {name: _round(s.get("forward_seconds")) for name, s in streams.items()},
         "seconds_per_token": {name: _round(v) for name, v in per_token.items()},
         "latency_ratio": None if ratio is None else round(ratio, 3),
-        "measured": "forward passes of this run, each stream charged the passes it needed",
+        "measured": ("forward passes of this run, each stream charged the passes it needed; latency_ratio: the "
+                     "guided stream's passes over their target part, on the same steps"),
     }
     if memory:
         cost["memory_bytes"] = {"target": memory["target"], "guider_pair": memory["guider"] + memory["base"],

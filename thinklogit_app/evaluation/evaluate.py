@@ -22,6 +22,7 @@ from .batched import sample_completions
 
 Progress = Callable[[int, int], None]
 DEFAULT_ALPHAS = (0.0, 0.5, 1.0, 1.5, 2.0)  # alpha 0 is the target alone, decoded through ThinkLogit
+DEFAULT_SWEEP = ",".join(f"{a:g}" for a in DEFAULT_ALPHAS)  # as the command line and the API spell it
 COLUMN_LABELS = {"target": "Target alone", "base": "Base alone", "guider": "Guider alone",
                  "thinklogit": "ThinkLogit", "thinklogit-dpo": "ThinkLogit-DPO"}
 _STEP_LINE = re.compile(r"^(?!A:|Q:).*=", re.MULTILINE)  # a worked line that is not the answer

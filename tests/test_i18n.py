@@ -1,0 +1,79 @@
+"""Every word of the UI in English and Japanese: both tables have the same keys, no entry is
+left empty or untranslated, every key the app names exists, and the filled-in texts agree."""
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from thinklogit_app.app import i18n
+from thinklogit_app.app.i18n import SAME_IN_BOTH_LANGUAGES as SAME_IN_BOTH, language_of, tables, text
+
+APP = Path(i18n.__file__).parent
+
+
+def test_both_languages_have_the_same_keys_and_no_empty_entry():
+    both = tables()
+    assert set(both["en"]) == set(both["ja"])
+    for lang, table in both.items():
+        assert all(value.strip() for value in table.values()), lang
+
+
+def test_japanese_entries_are_translated_not_copied():
+    both = tables()
+    copied = [k for k, v in both["ja"].items() if v == both["en"][k] and v not in SAME_IN_BOTH]
+    assert not copied
+    kana = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    untranslated = [k for k, v in both["ja"].items() if v not in SAME_IN_BOTH and not kana.search(v)]
+    assert not untranslated
+
+
+def test_placeholders_agree_between_languages():
+    def fields(value):
+        return {name for _, name, _, _ in string.Formatter().parse(value) if name}
+
+    both = tables()
+    for key in i18n.EN:  # the Markdown texts (md.*) are not format strings
+        assert fields(both["en"][key]) == fields(both["ja"][key]), key
+
+
+def used_keys() -> set[str]:
+    """Every literal key the app's modules pass to L(...) or text(...)."""
+    keys = set()
+    for path in APP.glob("*.py"):
+        source = path.read_text()
+        keys |= set(re.findall(r'\bL\("([a-z_.\-]+)"\)', source))
+        keys |= set(re.findall(r'\btext\("([a-z_.\-]+)"', source))
+    return keys
+
+
+def test_every_key_the_app_names_exists_in_both_languages():
+    keys = used_keys()
+    keys |= {f"ui.quant.{role}" for role in ("target", "guider", "base")}  # keys built with f-strings
+    keys |= {f"ui.stream.{name}" for name in ("baseline", "guided")}
+    keys |= {f"format.{task}" for task in ("sums", "boxed", "other")}
+    keys |= {f"note.{kind}" for kind in ("target", "base", "guider", "thinklogit")}
+    assert len(keys) > 60
+    both = tables()
+    missing = sorted(k for k in keys if k not in both["en"] or k not in both["ja"])
+    assert not missing
+
+
+def test_the_browser_language_picks_the_table():
+    assert language_of("ja-JP,ja;q=0.9,en;q=0.8") == "ja"
+    assert language_of("fr-FR,ja;q=0.5") == "ja"
+    assert language_of("de-DE") == "en" and language_of(None) == "en"
+    assert text("ui.run", "ja") == "実行" and text("ui.run", "fr") == "Run"
+    with pytest.raises(KeyError, match="no 'ja' text for 'nope'"):
+        text("nope", "ja")
+
+
+def test_the_japanese_explainers_follow_the_english_they_were_translated_from():
+    import hashlib
+
+    english = tables()["en"]
+    stale = [key for key, digest in i18n.TRANSLATED_FROM.items()
+             if hashlib.sha1(english[key].encode()).hexdigest()[:12] != digest]
+    assert not stale, f"texts.py changed {stale}: update the Japanese in app/i18n.py, then TRANSLATED_FROM"
