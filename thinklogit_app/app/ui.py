@@ -100,12 +100,12 @@ def fork_panel() -> SimpleNamespace:
     """What one nudge sets off: replay the prompt guided only up to this token, or with the other
     candidate forced here, beside the full run."""
     with gr.Row():
-        stop_after = gr.Button("Stop guiding after this token", size="sm", elem_id="fork-stop")
-        force = gr.Button("Force the other candidate here", size="sm", elem_id="fork-force")
+        stop_after = gr.Button(L("ui.fork.stop"), size="sm", elem_id="fork-stop")
+        force = gr.Button(L("ui.fork.force"), size="sm", elem_id="fork-force")
     summary = gr.Markdown(elem_id="fork-summary")
     with gr.Row(equal_height=False):
-        full = gr.Textbox(label="Full run (guided throughout)", lines=6, max_lines=12, elem_id="fork-full")
-        forked = gr.Textbox(label="The fork", lines=6, max_lines=12, elem_id="fork-text")
+        full = gr.Textbox(label=L("ui.fork.full"), lines=6, max_lines=12, elem_id="fork-full")
+        forked = gr.Textbox(label=L("ui.fork.text"), lines=6, max_lines=12, elem_id="fork-text")
     badge = gr.Markdown(elem_id="fork-badge")
     return SimpleNamespace(stop_after=stop_after, force=force, summary=summary, full=full, text=forked, badge=badge)
 
@@ -120,7 +120,7 @@ def steering_panel() -> SimpleNamespace:
     gr.HTML(steering.colour_bar_html(), css_template=steering.CSS, js_on_load=None, elem_id="colour-bar")
     gr.Markdown(L("md.legend"))
     chart = gr.Plot(token_chart(chart_series([])), show_label=False, elem_id="chart")  # plotly loads with the page
-    with gr.Accordion("Reading this chart", open=False):
+    with gr.Accordion(L("ui.reading"), open=False):
         gr.Markdown(READING)
     return SimpleNamespace(headline=headline, heatmap=heatmap, chart=chart)
 
@@ -128,10 +128,10 @@ def steering_panel() -> SimpleNamespace:
 def alphas_panel() -> SimpleNamespace:
     """What alpha does: this prompt at α 0..3 (one batched decode), a slider to scrub through
     the answers, a strip of which alphas answer correctly."""
-    with gr.Accordion("What α does: this prompt at α 0 to 3", open=False):
-        button = gr.Button("Decode this prompt at 13 alphas (one batched decode)", size="sm", elem_id="grid-run")
+    with gr.Accordion(L("ui.grid"), open=False):
+        button = gr.Button(L("ui.grid.run"), size="sm", elem_id="grid-run")
         strip = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-strip")
-        alpha = gr.Slider(0, 3, value=1, step=0.25, label="α (scrub through the grid)", elem_id="grid-alpha")
+        alpha = gr.Slider(0, 3, value=1, step=0.25, label=L("ui.grid.alpha"), elem_id="grid-alpha")
         summary = gr.Markdown(elem_id="grid-summary")
         heatmap = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-heatmap")
     return SimpleNamespace(button=button, strip=strip, alpha=alpha, summary=summary, heatmap=heatmap,
