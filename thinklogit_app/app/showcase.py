@@ -119,6 +119,9 @@ FOCUSABLE_VIEWS = ("#baseline-text", "#guided-text", "#verdict", "#heatmap", "#c
 CSS = """
 *:focus-visible { outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }
 #verdict { border-left: 4px solid var(--color-accent); padding-left: 12px; }
+@media (max-width: 640px) {  /* a phone's first screen: the intro and status compact, the prompt and Run in view */
+  #intro p, #status p { font-size: 12px; line-height: 1.35; }
+}
 """
 JS = """() => {
   const views = %s;
