@@ -7,7 +7,6 @@ from __future__ import annotations
 import gradio as gr
 
 from ..models.hub import can_load
-from ..models.presets import PresetError
 from ..evaluation.evaluate import DEFAULT_SWEEP
 from . import showcase
 from .events import USER_ERRORS, gpu, session_of, user_error

@@ -57,51 +57,65 @@ class Snapshot:
     error: BaseException | None = None
 
 
-class Run:
-    """One generation on a worker thread. `cancel` stops the engine at its next step."""
+class _Worker:
+    """Work on a daemon thread: its error kept for the handler (which turns it into a
+    message), the lease on the models released and `finished` set however it ends."""
 
-    def __init__(self, trio, prompt: str, settings: DecodeSettings, streams=STREAMS, cancel: Cancel | None = None,
-                 lease=None):
-        # refuse a prompt too long for the models before any thread starts; encoded once, for the engine
-        self.prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
-        self.trio, self.prompt, self.settings = trio, prompt, settings
+    def __init__(self, cancel: Cancel | None, lease, name: str):
         self.cancel = cancel or Cancel()
-        self.lease = lease  # the manager's hold on the trio, released when the worker ends
-        self.finished = threading.Event()
+        self.lease = lease  # the manager's hold on the trio
         self.error: BaseException | None = None
-        self.started = time.perf_counter()
-        self._states: dict = {}
-        # stream -> (length, stop reason, tokens/s, forward seconds, prefill seconds, guider seconds)
-        self._marks = {s: (0, None, 0.0, 0.0, 0.0, 0.0) for s in STREAMS}
-        self._step = 0
-        self._thread = threading.Thread(target=self._work, args=(streams,), daemon=True, name="thinklogit-run")
+        self.finished = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=name)
 
-    def start(self) -> "Run":
+    def start(self):
         self._thread.start()
         return self
 
-    def _work(self, streams) -> None:
+    def _run(self) -> None:
         try:
-            for step in decode(self.trio, self.prompt, self.settings, streams, cancel=self.cancel,
-                               prompt_ids=self.prompt_ids):
-                # The generator is paused here, so lengths and stop reasons are consistent.
-                for name in STREAMS:
-                    state = getattr(step, name)
-                    if state is not None:
-                        self._states[name] = state
-                        self._marks[name] = (len(state.ids), state.stop_reason, state.tokens_per_second,
-                                             state.forward_seconds, state.prefill_seconds, state.guider_seconds)
-                self._step = step.step + 1
-        except BaseException as err:  # reported to the handler, which turns it into a message
+            self._work()
+        except BaseException as err:
             self.error = err
         finally:
             if self.lease is not None:
                 self.lease.release()
             self.finished.set()
 
+    def _work(self) -> None:
+        raise NotImplementedError
+
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
         return not self._thread.is_alive()
+
+
+class Run(_Worker):
+    """One generation on a worker thread. `cancel` stops the engine at its next step."""
+
+    def __init__(self, trio, prompt: str, settings: DecodeSettings, streams=STREAMS, cancel: Cancel | None = None,
+                 lease=None):
+        # refuse a prompt too long for the models before any thread starts; encoded once, for the engine
+        self.prompt_ids = encode_prompt(trio, prompt, settings.max_new_tokens)
+        super().__init__(cancel, lease, "thinklogit-run")
+        self.trio, self.prompt, self.settings, self.streams = trio, prompt, settings, streams
+        self.started = time.perf_counter()
+        self._states: dict = {}
+        # stream -> (length, stop reason, tokens/s, forward seconds, prefill seconds, guider seconds)
+        self._marks = {s: (0, None, 0.0, 0.0, 0.0, 0.0) for s in STREAMS}
+        self._step = 0
+
+    def _work(self) -> None:
+        for step in decode(self.trio, self.prompt, self.settings, self.streams, cancel=self.cancel,
+                           prompt_ids=self.prompt_ids):
+            # The generator is paused here, so lengths and stop reasons are consistent.
+            for name in STREAMS:
+                state = getattr(step, name)
+                if state is not None:
+                    self._states[name] = state
+                    self._marks[name] = (len(state.ids), state.stop_reason, state.tokens_per_second,
+                                         state.forward_seconds, state.prefill_seconds, state.guider_seconds)
+            self._step = step.step + 1
 
     def snapshot(self) -> Snapshot:
         done = self.finished.is_set()
@@ -139,39 +153,22 @@ class Run:
                 return
 
 
-class Job:
+class Job(_Worker):
     """Other work of a visitor (an evaluation) on a worker thread, stopped by its Cancel:
     `work(cancel, report)` returns the result; `report(done, total)` records progress.
     The lease on the models is released when the worker ends, however it ends."""
 
     def __init__(self, work: Callable, cancel: Cancel, lease=None, name: str = "thinklogit-job"):
-        self.cancel, self.lease = cancel, lease
+        super().__init__(cancel, lease, name)
+        self.work = work
         self.progress = (0, 0)
         self.result = None
-        self.error: BaseException | None = None
-        self.finished = threading.Event()
-        self._thread = threading.Thread(target=self._work, args=(work,), daemon=True, name=name)
-
-    def start(self) -> "Job":
-        self._thread.start()
-        return self
 
     def _report(self, done: int, total: int) -> None:
         self.progress = (done, total)
 
-    def _work(self, work) -> None:
-        try:
-            self.result = work(self.cancel, self._report)
-        except BaseException as err:  # reported to the handler, which turns it into a message
-            self.error = err
-        finally:
-            if self.lease is not None:
-                self.lease.release()
-            self.finished.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+    def _work(self) -> None:
+        self.result = self.work(self.cancel, self._report)
 
 
 class RunRegistry:
