@@ -209,7 +209,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         models = models_panel(studio, first)
         with gr.Tabs():
             with gr.Tab(L("ui.tab.generate"), id="generate"):
-                generate = generate_tab(first, studio.token_limit(first["name"]))
+                generate = generate_tab(first)  # max new tokens: the form's limit (a preset change sets values past a clamp)
             with gr.Tab(L("ui.tab.evaluate"), id="evaluate"):
                 evaluation = evaluate_tab()
             with gr.Tab(L("ui.tab.learn"), id="learn"):
