@@ -68,14 +68,6 @@ class Studio:
         """The exact text the three models are fed for `prompt`: the preset's template filled in."""
         return self.manager.preset(preset).prompt_text(prompt) if prompt and prompt.strip() else ""
 
-    def token_limit(self, name: str | None) -> int:
-        """The most new tokens the form offers: what the preset's loaded target holds, less a
-        short prompt's room; the form's own limit when the preset is not the one loaded."""
-        if self.manager.loaded != self.manager.preset(name).name:
-            return validation.MAX_NEW_TOKENS
-        positions = self.manager.get(name).max_positions
-        return validation.MAX_NEW_TOKENS if positions is None else max(1, min(validation.MAX_NEW_TOKENS, positions - 32))
-
     # ---- generation ----------------------------------------------------------------
     def start(self, session: str, preset: str | None, quantization: dict | None, prompt: str,
               form: dict, guider: str | None = None) -> tuple[Run, str | None]:

@@ -45,7 +45,7 @@ def models_panel(studio: Studio, first: dict) -> SimpleNamespace:
     return SimpleNamespace(preset=preset, guider=guider, quant=list(quant.values()), note=note, status=status)
 
 
-def settings_panel(form: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamespace:
+def settings_panel(form: dict) -> SimpleNamespace:
     """The decoding settings, in the order the form dict (validation.form_values) names them;
     max new tokens up to what the loaded models hold."""
     with gr.Accordion(L("ui.advanced.decoding"), open=False, elem_id="advanced-decoding"):
@@ -58,7 +58,7 @@ def settings_panel(form: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNames
             temperature = gr.Slider(*TEMPERATURE_RANGE, value=form["temperature"], step=0.05,
                                     label=L("ui.temperature"))
             top_p = gr.Slider(0.05, 1.0, value=form["top_p"], step=0.01, label=L("ui.top_p"))
-            max_new_tokens = gr.Slider(1, token_limit, value=min(form["max_new_tokens"], token_limit), step=1,
+            max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=form["max_new_tokens"], step=1,
                                        label=L("ui.max_new_tokens"), elem_id="max-new-tokens")
             seed = gr.Number(value=form["seed"], precision=0, minimum=0, label=L("ui.seed"))
     fields = dict(alpha=alpha, schedule=schedule, schedule_n=schedule_n, temperature=temperature, top_p=top_p,
@@ -138,7 +138,7 @@ def alphas_panel() -> SimpleNamespace:
                            state=gr.State({}))
 
 
-def generate_tab(first: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamespace:
+def generate_tab(first: dict) -> SimpleNamespace:
     """The prompt (an example already in it, the task's format under it) with Run beside it, so
     the first screen can show the effect; settings and replays folded; then the two streams,
     the verdict card, the heatmap, the chart and the inspector."""
@@ -155,7 +155,7 @@ def generate_tab(first: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamesp
                           label=L("ui.examples"),  # (gr.Dataset headers are not translated: the label says both)
                           samples=events.example_rows(first), samples_per_page=3, layout="table",
                           elem_id="examples")
-    settings = settings_panel(first["form"], token_limit)
+    settings = settings_panel(first["form"])
     replay = showcase.replay_panel(L)
     with gr.Row(equal_height=False):
         baseline = stream_column("baseline")
