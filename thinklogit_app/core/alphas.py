@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from transformers import DynamicCache
 
-from .arithmetic import AlphaSchedule, common_vocab
+from .arithmetic import AlphaSchedule, common_vocab, steering_delta
 from .cancel import reason_of
 from .engine import DecodeSettings, _Forward, _stop_reason, encode_prompt
 from .forward import keep_rows
@@ -83,7 +83,7 @@ def decode_alphas(trio, prompt: str, alphas=DEFAULT_ALPHAS, settings: DecodeSett
         target, guider, base = (x.to(device) for x in logits)
         scale = torch.tensor([schedules[i].at(step) for i in live], device=device).view(-1, 1)
         guided = target.clone()
-        guided[:, :width] += scale * (guider[:, :width] - base[:, :width])
+        guided[:, :width] += steering_delta(guider, base, scale, width)
         if settings.temperature == 0:
             tokens = guided.argmax(dim=-1)
         else:

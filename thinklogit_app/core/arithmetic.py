@@ -22,7 +22,8 @@ def common_vocab(*widths: int) -> int:
 
 
 def steering_delta(guider_logits: torch.Tensor, base_logits: torch.Tensor, alpha: float, width: int) -> torch.Tensor:
-    """alpha * (guider - base) over the first `width` rows, as float32."""
+    """alpha * (guider - base) over the first `width` rows, as float32 (alpha: a number, or a
+    column of one alpha per batch row)."""
     return alpha * (guider_logits[..., :width].float() - base_logits[..., :width].float())
 
 
