@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from thinklogit_app.core.alphas import DEFAULT_ALPHAS, decode_alphas
 from thinklogit_app.core.engine import DecodeSettings, run_to_end
@@ -10,13 +9,6 @@ from thinklogit_app.core.trace import flips
 
 PROMPT = "Q:12+34+56+78\n"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def settings(**kw) -> DecodeSettings:

@@ -13,13 +13,6 @@ from thinklogit_app.core.trace import flip_headline, flips
 PROMPT = "Q:12+34+56+78\n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_steered_is_chosen_token_against_target_pick_under_sampling(endless_trio):
     differs = 0

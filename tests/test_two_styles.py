@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from thinklogit_app.evaluation.grading import is_correct
@@ -18,13 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "assets" / "models" / "two-styles"
 ROLES = ("target", "base", "guider", "guider-dpo")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_preset_files_load_and_share_the_tiny_sums_vocabulary():
