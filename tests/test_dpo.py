@@ -236,3 +236,52 @@ def test_first_token_dpo_moves_the_fork_and_keeps_the_rest_anchored():
     assert torch.equal(preference_margins(trio.guider, trio.tokenizer, pairs), reference_logps)  # reference untouched
     with pytest.raises(ValueError, match="give it alone"):
         DPOSettings(loss_type=("first-token", "sft")).validate()
+
+
+def test_full_fine_tune_leaves_the_callers_guider_as_it_was():
+    trio = make_trio()
+    flags = [p.requires_grad for p in trio.guider.parameters()]
+    settings = DPOSettings(steps=1, batch_size=2, lora=False, learning_rate=1e-3, warmup_steps=0, log_every=1)
+    train_dpo(trio.guider, trio.tokenizer, HAND_PAIRS[:2], settings, log=lambda line: None)
+    assert [p.requires_grad for p in trio.guider.parameters()] == flags and all(flags)
+
+
+def test_guided_policy_dpo_scores_the_combination_and_trains_only_the_guider():
+    """--policy guided: the first-token loss over target + alpha * (guider - base). At alpha 0
+    the combination is the target alone, so the guider gets no gradient and stays as it was;
+    at alpha 1 the guided combination's preference at the fork rises, target and base untouched."""
+    from thinklogit_app.core.arithmetic import combine_logits
+    from thinklogit_app.dpo.first_token import GuidedPolicy
+
+    trio = make_trio()
+    pairs = [Pair("Q:12+34\n", "12+34=46\nA:46", "12+34+1=47\nA:47", "large-correct/large-incorrect", "t", "t", "46"),
+             Pair("Q:20+31\n", "20+31=51\nA:51", "20+31+1=52\nA:52", "large-correct/large-incorrect", "t", "t", "51")]
+    eq, plus = trio.tokenizer.convert_tokens_to_ids(["=", "+"])
+
+    def guided_fork_margins(guider):  # log p('=') - log p('+') of the guided combination at the fork
+        out = []
+        for p in pairs:
+            ids = torch.tensor([trio.tokenizer(p.prompt + p.chosen[:5]).input_ids])
+            with torch.no_grad():
+                logits = combine_logits(trio.target(input_ids=ids).logits, guider(input_ids=ids).logits,
+                                        trio.base(input_ids=ids).logits, 1.0)[0, -1].log_softmax(-1)
+            out.append(logits[eq] - logits[plus])
+        return torch.stack(out)
+
+    settings = DPOSettings(steps=6, batch_size=2, lora=False, learning_rate=3e-3, beta=1.0, warmup_steps=0,
+                           loss_type=("first-token",), policy="guided", cut_rejected="char", log_every=1)
+    frozen = [p.clone() for p in trio.target.parameters()] + [p.clone() for p in trio.base.parameters()]
+    before = guided_fork_margins(trio.guider)
+    still, _ = train_dpo(trio.guider, trio.tokenizer, pairs, settings, log=lambda line: None,
+                         guided=GuidedPolicy(trio.target, trio.base, 0.0))
+    assert all(torch.equal(a, b) for a, b in zip(still.parameters(), trio.guider.parameters()))
+    trained, summary = train_dpo(trio.guider, trio.tokenizer, pairs, settings, log=lambda line: None,
+                                 guided=GuidedPolicy(trio.target, trio.base, 1.0))
+    assert (guided_fork_margins(trained) > before).all()
+    assert summary["settings"]["policy"] == "guided"
+    after = list(trio.target.parameters()) + list(trio.base.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(frozen, after))
+    with pytest.raises(ValueError, match="needs the target and base"):
+        train_dpo(trio.guider, trio.tokenizer, pairs, settings, log=lambda line: None)
+    with pytest.raises(ValueError, match="first-token"):
+        DPOSettings(policy="guided").validate()

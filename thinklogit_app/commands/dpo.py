@@ -82,6 +82,11 @@ def register(subparsers) -> None:
                             "DPO on the chosen trace's other tokens (thinklogit_app/dpo/first_token.py)")
     train.add_argument("--kl-weight", type=float, default=TRAIN.kl_weight, dest="kl_weight",
                        help=f"weight of the KL anchor of --loss first-token (default {TRAIN.kl_weight:g})")
+    train.add_argument("--policy", choices=("guider", "guided"), default="guider",
+                       help="what --loss first-token scores: the guider alone (default), or the guided combination "
+                            "target + alpha * (guider - base) with only the guider trainable, so the loss sees what "
+                            "decoding uses")
+    train.add_argument("--alpha", type=float, help="alpha of --policy guided (default: the preset's)")
     train.add_argument("--max-length", type=int, default=TRAIN.max_length, dest="max_length",
                        help=f"tokens per prompt + completion; longer pairs are cut at the end (default {TRAIN.max_length})")
     train.add_argument("--seed", type=int, default=TRAIN.seed)
@@ -176,7 +181,7 @@ def run_train(args) -> int:
             steps=args.steps, beta=args.beta, learning_rate=args.lr or (2e-3 if not args.full else 2e-4),
             batch_size=args.batch_size, lora=not args.full, lora_r=args.lora_r, lora_alpha=2 * args.lora_r,
             loss_type=tuple(s.strip() for s in args.loss.split(",") if s.strip()), seed=args.seed,
-            max_length=args.max_length, kl_weight=args.kl_weight,
+            max_length=args.max_length, kl_weight=args.kl_weight, policy=args.policy,
             threads=args.threads,
             cut_rejected=(("char" if preset.task == "sums" else "no") if args.cut_rejected == "auto"
                           else args.cut_rejected),
@@ -186,10 +191,21 @@ def run_train(args) -> int:
         source = preset.path_of(start)
         tokenizer = load_tokenizer(source)
         guider = load_model(source)
+        guided = None
+        if settings.policy == "guided":
+            from ..dpo.first_token import GuidedPolicy
+            from ..validation import check_alpha
+
+            alpha = check_alpha(args.alpha if args.alpha is not None else (preset.defaults or {}).get("alpha", 1.0))
+            guided = GuidedPolicy(load_model(preset.path_of(preset.target)), load_model(preset.path_of(preset.base)),
+                                  alpha)
     except (ValueError, PresetError) as err:
         raise UsageError(str(err))
     _quiet_libraries()
-    trained, summary = train_dpo(guider, tokenizer, pairs, settings, log=lambda line: print(line, flush=True))
+    trained, summary = train_dpo(guider, tokenizer, pairs, settings, log=lambda line: print(line, flush=True),
+                                 guided=guided)
+    if guided is not None:
+        summary["policy_alpha"] = guided.alpha
     summary |= {"preset": preset.name, "started_from": start, "pairs_file": str(args.pairs),
                 "pair_types": {t: sum(p.pair_type == t for p in pairs) for t in PAIR_TYPES}}
     out = save_guider(trained, tokenizer, _path(args.out), summary)

@@ -13,12 +13,24 @@ where the KL runs over every other completion position t of the chosen trace, so
 guider changes its choice at the fork and (almost) nothing else. TRL does the rest:
 tokenization (prompt + completion, EOS appended), batching, the reference model (a frozen
 copy, or LoRA switched off), optimiser, schedule and logs.
+
+With `guided` (a GuidedPolicy), pi and ref are not the guider alone but what decoding uses:
+
+    pi  = softmax(target + alpha * (guider_theta - base))     ref = the same with the guider before DPO
+
+Only the guider is trainable; target and base are frozen and run once per batch. The loss
+then sees how much the target already prefers each token at the fork, and moves the guider
+only as far as the guided distribution needs.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from trl import DPOTrainer
+
+from ..core.arithmetic import combine_logits
 
 
 def first_difference(chosen: torch.Tensor, rejected: torch.Tensor, completion: torch.Tensor) -> torch.Tensor:
@@ -32,14 +44,34 @@ def first_difference(chosen: torch.Tensor, rejected: torch.Tensor, completion: t
     return torch.where(differ.any(dim=1), index, torch.full_like(index, -1))
 
 
-class FirstTokenDPOTrainer(DPOTrainer):
-    """DPOTrainer whose loss is the first-divergence DPO above (`beta` from DPOConfig)."""
+@dataclass
+class GuidedPolicy:
+    """The frozen half of the guided combination: target + alpha * (guider - base)."""
 
-    def __init__(self, *args, kl_weight: float = 100.0, **kwargs):
+    target: torch.nn.Module
+    base: torch.nn.Module
+    alpha: float
+
+    def __post_init__(self):
+        for model in (self.target, self.base):
+            model.eval().requires_grad_(False)
+
+    def frozen_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.no_grad():
+            return (self.target(input_ids=ids, attention_mask=mask, use_cache=False).logits,
+                    self.base(input_ids=ids, attention_mask=mask, use_cache=False).logits)
+
+
+class FirstTokenDPOTrainer(DPOTrainer):
+    """DPOTrainer whose loss is the first-divergence DPO above (`beta` from DPOConfig); with
+    `guided`, over the guided combination instead of the guider alone."""
+
+    def __init__(self, *args, kl_weight: float = 100.0, guided: GuidedPolicy | None = None, **kwargs):
         if kl_weight < 0:
             raise ValueError(f"KL weight must be >= 0, got {kl_weight}")
         super().__init__(*args, **kwargs)
         self.kl_weight = kl_weight
+        self.guided = guided
 
     def _reference_logits(self, model, ids, mask):
         with torch.no_grad():
@@ -58,8 +90,14 @@ class FirstTokenDPOTrainer(DPOTrainer):
         chosen_mask = mask[:half][keep]
         rows = torch.arange(chosen.shape[0], device=ids.device)
         # both traces share everything before the split, so the chosen row's distribution there scores both tokens
-        logp = model(input_ids=chosen, attention_mask=chosen_mask, use_cache=False).logits[:, :-1].float().log_softmax(-1)
-        ref_logp = self._reference_logits(model, chosen, chosen_mask)[:, :-1].float().log_softmax(-1)
+        logits = model(input_ids=chosen, attention_mask=chosen_mask, use_cache=False).logits
+        ref_logits = self._reference_logits(model, chosen, chosen_mask)
+        if self.guided is not None:  # the policy is what decoding uses, not the guider alone
+            target, base = self.guided.frozen_logits(chosen, chosen_mask)
+            logits = combine_logits(target, logits, base, self.guided.alpha)
+            ref_logits = combine_logits(target, ref_logits, base, self.guided.alpha)
+        logp = logits[:, :-1].float().log_softmax(-1)
+        ref_logp = ref_logits[:, :-1].float().log_softmax(-1)
         at = split - 1
         good, bad = chosen[rows, split], rejected[rows, split]
         chosen_ratio = logp[rows, at, good] - ref_logp[rows, at, good]

@@ -3,7 +3,7 @@
 LoRA (peft) by default, with the adapter merged back into the guider before saving, so
 the DPO guider is a plain Hugging Face folder the preset loader treats like any model.
 The reference policy is the guider before DPO (with LoRA: the adapter switched off;
-full fine-tune: a frozen copy, made by TRL).
+full fine-tune: a frozen copy).
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", 
 
 
 FIRST_TOKEN = "first-token"  # our loss (dpo/first_token.py), not one of TRL's names
-CUTS = ("no", "line", "char")  # how rejected traces are cut (see pairs.cut_after_first_difference)
+CUTS = ("no", "line", "char")
+POLICIES = ("guider", "guided")  # what the loss scores: the guider alone, or the guided combination  # how rejected traces are cut (see pairs.cut_after_first_difference)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class DPOSettings:
     loss_type: tuple[str, ...] = ("sigmoid", "sft")  # TRL's loss names: DPO + NLL on the chosen trace (RPO),
     # or ("first-token",): DPO on the first token where the traces differ plus a KL anchor (dpo/first_token.py)
     kl_weight: float = 100.0  # the anchor's weight, first-token loss only
+    policy: str = "guider"  # "guided": the first-token loss scores target + alpha * (guider - base), not the guider alone
     cut_rejected: str = "no"  # "line" / "char": rejected = up to its first line / character that differs from the chosen
     warmup_steps: int = 10
     max_length: int = 2048  # prompt + completion tokens; longer pairs are cut at the end
@@ -59,6 +61,10 @@ class DPOSettings:
             raise ValueError(f"loss {FIRST_TOKEN!r} replaces TRL's losses: give it alone, got {','.join(self.loss_type)}")
         if self.kl_weight < 0:
             raise ValueError(f"KL weight must be >= 0, got {self.kl_weight}")
+        if self.policy not in POLICIES:
+            raise ValueError(f"policy must be one of {', '.join(POLICIES)}, got {self.policy!r}")
+        if self.policy == "guided" and FIRST_TOKEN not in self.loss_type:
+            raise ValueError(f"the guided policy is scored by the {FIRST_TOKEN!r} loss: give --loss {FIRST_TOKEN}")
         if self.cut_rejected not in CUTS:
             raise ValueError(f"cut of the rejected traces must be one of {', '.join(CUTS)}, got {self.cut_rejected!r}")
 
@@ -115,8 +121,9 @@ class LogLines(TrainerCallback):
 
 
 def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
-              log: Callable[[str], None] = print) -> tuple[object, dict]:
-    """DPO on a copy of `guider`; returns (the trained guider, LoRA merged in, and a summary)."""
+              log: Callable[[str], None] = print, guided=None) -> tuple[object, dict]:
+    """DPO on a copy of `guider`; returns (the trained guider, LoRA merged in, and a summary).
+    `guided` (first_token.GuidedPolicy) is required by settings.policy "guided"."""
     from peft import LoraConfig
     from trl import DPOConfig, DPOTrainer
 
@@ -144,12 +151,16 @@ def train_dpo(guider, tokenizer, pairs: list[Pair], settings: DPOSettings,
                                      target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM")
         model = copy.deepcopy(guider)  # LoRA is injected in place: the caller's guider stays untouched
         # reference = the guider before DPO: LoRA switched off, or (full fine-tune) the caller's frozen guider
-        reference = None if settings.lora else guider.eval().requires_grad_(False)
+        reference = None if settings.lora else copy.deepcopy(guider).eval().requires_grad_(False)
         trainer_class, extra = DPOTrainer, {}
         if first_token:
             from .first_token import FirstTokenDPOTrainer
 
             trainer_class, extra = FirstTokenDPOTrainer, {"kl_weight": settings.kl_weight}
+            if settings.policy == "guided":
+                if guided is None:
+                    raise ValueError("the guided policy needs the target and base (a GuidedPolicy)")
+                extra["guided"] = guided
         trainer = trainer_class(model=model, ref_model=reference, args=config, train_dataset=dataset,
                                 processing_class=tokenizer, peft_config=peft_config,
                                 callbacks=[LogLines(log, settings.steps)], **extra)
