@@ -132,6 +132,41 @@ def test_click_a_token_opens_the_inspector_there_forks_and_the_alpha_grid(page):
     shot(page, "steering")
 
 
+def bar_centre(page, step: int) -> tuple[float, float]:
+    """Where a real mouse clicks the chart's bar of `step` (its box's centre; a flat bar: on the axis)."""
+    box = page.locator("#chart .barlayer .trace").first.locator(".point").nth(step).bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def chart_hover(page) -> str:
+    """The chart's hover label, one line per line (SVG text has no inner text)."""
+    return page.evaluate("() => Array.from(document.querySelectorAll('#chart .hoverlayer .hovertext'))"
+                         ".map(label => Array.from(label.querySelectorAll('tspan.line'), l => l.textContent)"
+                         ".join('\\n')).join('\\n')")
+
+
+def test_click_a_chart_bar_opens_the_inspector_there_run_after_run(page):
+    page.fill("#prompt textarea", "Q:541+755+437+677\n")
+    for run, step in enumerate((9, 3)):  # a second run redraws the chart: its bars must still open the inspector
+        page.click("#run")
+        wait_for(lambda: "stop: eos" in stats(page, "guided") and "running" not in stats(page, "baseline"), 60,
+                 f"run {run} to finish")
+        page.wait_for_selector("#chart .barlayer .point", timeout=20_000)
+        wait_for(lambda: page.locator("#chart .barlayer .trace").first.locator(".point").count()
+                 == tokens(page, "guided"), 20, "one bar per guided token")
+        wait_for(lambda: page.inner_text("#step-summary").startswith("Step "), 20, "the inspector after the run")
+        page.locator("#chart").scroll_into_view_if_needed()
+        x, y = bar_centre(page, step)
+        page.mouse.move(x, y)  # the hover names the step and shows real probabilities, not rows of 0.00
+        wait_for(lambda: f"step {step} " in chart_hover(page), 10, f"the hover of bar {step}")
+        hover = chart_hover(page)
+        assert "target top-5" in hover and not re.search(r"(?<![\d.])0\.00(?!\d)", hover), hover
+        page.mouse.click(x, y)
+        wait_for(lambda: page.inner_text("#step-summary").startswith(f"Step {step} "), 20,
+                 f"the inspector at step {step} after run {run}")
+        assert page.input_value("#step input[type=number]") == str(step)
+
+
 def test_stop_during_a_long_run_stops_it_and_run_again_works(page):
     choose_preset(page, "tiny-endless")  # 4000 tokens, never ends on its own
     page.fill("#prompt textarea", "Q:1+2+3\n")

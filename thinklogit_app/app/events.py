@@ -149,7 +149,8 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
 
 
 def wire_steering(studio: Studio, models, generate) -> None:
-    """Linked views and what-ifs: a click on a heatmap token opens the inspector at its step;
+    """Linked views and what-ifs: a click on a heatmap token or a chart bar opens the inspector at
+    its step (both reach Python as the heatmap's click, steering.CLICK_JS);
     the inspector's forks replay the prompt guided up to that token, or with the other candidate
     forced there; the alpha grid decodes the prompt at 13 alphas and a slider scrubs through them."""
     inspector, fork, grid = generate.inspector, generate.inspector.fork, generate.alphas

@@ -25,7 +25,8 @@ def _themeless(fig: go.Figure) -> go.Figure:
 def token_chart(series: dict) -> go.Figure:
     """Per guided token: how much guidance changed the chosen token's probability (bars,
     guided - target, on a fixed -1..1 axis so runs compare), KL(guided || target) (line,
-    right axis), flips marked; hovering a token shows target top-5 vs guided top-5."""
+    right axis), flips marked; hovering a step's column shows target top-5 vs guided top-5, and
+    clicking it opens the inspector there (steering.BAR_CLICK_JS)."""
     steered = [i for i, s in enumerate(series["steered"]) if s]
     fig = go.Figure()
     fig.add_trace(go.Bar(
@@ -40,10 +41,10 @@ def token_chart(series: dict) -> go.Figure:
         x=[series["step"][i] for i in steered], y=[series["change"][i] for i in steered],
         name="flipped (chosen ≠ target's pick)", mode="markers",
         marker={"color": STEER_COLOUR, "symbol": "triangle-up", "size": 12, "line": {"color": "black", "width": 1}},
-        hovertext=[series["hover"][i] for i in steered], hoverinfo="text",
+        hoverinfo="skip",  # its bar's hover says the same
     ))
-    fig.update_layout(
-        height=320, margin={"l": 50, "r": 50, "t": 30, "b": 40}, bargap=0.05, hovermode="closest",
+    fig.update_layout(  # hovermode "x": the whole column of a step hovers (and clicks) its bar, flat bars too
+        height=320, margin={"l": 50, "r": 50, "t": 30, "b": 40}, bargap=0.05, hovermode="x",
         xaxis={"title": "generated token (step)"},
         yaxis={"title": "prob change", "zeroline": True, "range": [-1.05, 1.05]},
         yaxis2={"title": "KL (nats)", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},

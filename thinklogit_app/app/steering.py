@@ -14,8 +14,30 @@ UP, DOWN = (214, 39, 40), (31, 119, 180)  # red: guidance made the token likelie
 TICKS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
 # Clicking a token (any element with data-step) sends its step to Python as the HTML's click event.
-CLICK_JS = ("element.addEventListener('click', (e) => { const t = e.target.closest('[data-step]'); "
-            "if (t) trigger('click', {step: Number(t.dataset.step)}); });")
+TOKEN_CLICK_JS = ("element.addEventListener('click', (e) => { const t = e.target.closest('[data-step]'); "
+                  "if (t) trigger('click', {step: Number(t.dataset.step)}); });")
+# Clicking a bar (or a flip's triangle) of the per-token chart sends its step the same way. Gradio's
+# Plot fires no click event, so Plotly's own `plotly_click` is listened to on the plot's div. That div
+# may be redrawn or replaced on every run, so the listener is (re)armed on each pointerdown inside
+# #chart, which comes before Plotly's click; the previous arming (this code running again) is undone.
+BAR_CLICK_JS = """
+const previous = window.thinklogitBarClick || {};
+if (previous.arm) document.removeEventListener('pointerdown', previous.arm, true);
+const onBar = (data) => {
+  const point = data && data.points && data.points[0];
+  if (point && Number.isFinite(Number(point.x))) trigger('click', {step: Number(point.x)});
+};
+const arm = (e) => {
+  const plot = e.target.closest && e.target.closest('#chart .js-plotly-plot');
+  if (!plot || typeof plot.on !== 'function') return;
+  if (previous.onBar) plot.removeListener('plotly_click', previous.onBar);
+  plot.removeListener('plotly_click', onBar);
+  plot.on('plotly_click', onBar);
+};
+window.thinklogitBarClick = {arm, onBar};
+document.addEventListener('pointerdown', arm, true);
+"""
+CLICK_JS = TOKEN_CLICK_JS + BAR_CLICK_JS  # the heatmap's js_on_load: both send {step} as its click
 
 CSS = """
 .tl-heat { font-family: var(--font-mono); font-size: 13px; line-height: 2.1; white-space: pre-wrap; }
