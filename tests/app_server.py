@@ -38,8 +38,8 @@ def save_trio(folder: Path, positions: int | None = None, **kw) -> dict:
 def tiny_presets(folder: Path, real_default: bool = False) -> Path:
     """A presets file over one random tiny trio that never emits EOS: "tiny-random" (40
     tokens, greedy; a variant guider "thinklogit-b"), "tiny-endless" (4000 tokens, for Stop), and a GPU-only preset that
-    cannot load here; with `real_default`, the project's embedded preset comes first
-    (and is the default) when its model folders exist."""
+    cannot load here; with `real_default`, the project's embedded presets come first
+    (the shipped default first, and the default) when their model folders exist."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "examples.json").write_text(json.dumps(EXAMPLES))
     trio = save_trio(folder / "trio", positions=8192, eos_reachable=False)
@@ -61,13 +61,16 @@ def tiny_presets(folder: Path, real_default: bool = False) -> Path:
     default = "tiny-random"
     if real_default:
         shipped = json.loads((ROOT / "assets" / "presets.json").read_text())
-        real = next(p for p in shipped["presets"] if p["name"] == shipped["default"])
-        if all((ROOT / real[role]).is_dir() for role in ("target", "guider", "base")):
+        embedded = [p for p in shipped["presets"] if not p.get("requires_gpu")
+                    and all((ROOT / p[role]).is_dir() for role in ("target", "guider", "base"))]
+        embedded.sort(key=lambda p: p["name"] != shipped["default"])  # the shipped default first
+        for real in reversed(embedded):
             real = real | {role: str(ROOT / real[role]) for role in ("target", "guider", "base")}
             if real.get("examples"):
                 real["examples"] = str(ROOT / real["examples"])
             presets.insert(0, real)
-            default = real["name"]
+        if embedded:
+            default = embedded[0]["name"]
     path = folder / "presets.json"
     path.write_text(json.dumps({"default": default, "presets": presets}))
     return path

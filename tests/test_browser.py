@@ -218,3 +218,18 @@ def test_choosing_the_dpo_guider_loads_only_it_and_the_run_uses_it(page):
     with page.expect_download(timeout=20_000) as download:
         page.click("#export")
     assert json.loads(Path(download.value.path()).read_text())["guider"] == "thinklogit-dpo"
+
+
+def test_the_inspector_compares_the_guider_with_its_dpo_variant_at_the_fork(page):
+    choose_preset(page, "two-styles")
+    page.fill("#prompt textarea", "Q:477+660+460+550\n")  # ThinkLogit groups after 477+660; DPO's guider would not
+    page.click("#run")
+    wait_for(lambda: "stop: eos" in stats(page, "guided"), 60, "the guided stream to finish")
+    page.locator('#heatmap .tok[data-step="7"]').click()
+    wait_for(lambda: page.inner_text("#step-summary").startswith("Step 7 "), 20, "the inspector at step 7")
+    page.click("#compare-guiders")
+    wait_for(lambda: "ThinkLogit-DPO guider" in page.inner_text("#compare-summary"), 60, "the guider comparison")
+    table = page.inner_text("#compare-table")
+    assert "◀ written" in table and "target's pick" in table and "change" in table
+    page.locator("#compare-table").scroll_into_view_if_needed()
+    shot(page, "compare-guiders")

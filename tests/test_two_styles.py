@@ -78,3 +78,29 @@ def test_continuing_the_tiny_sums_trio_writes_loadable_folders(tmp_path):
     assert json.loads((tmp_path / "organism.json").read_text())["recipe"]["mix_order"] == list(styles.KINDS)
     with pytest.raises(ValueError, match="no model to continue from"):
         styles.train_styles_trio(recipe, tmp_path / "nowhere", tmp_path / "out")
+
+
+def test_the_inspector_compares_the_two_guiders_pushes_at_the_style_fork():
+    """At the fork of `Q:477+660+460+550` (after `477+660`: `=` steps on, `+` groups) the
+    shipped guider pushes `+` over `=` and ThinkLogit writes `+`; the ThinkLogit-DPO guider
+    pushes `=`. The guider column is the run's own trace: α·(guider − base) on the written token."""
+    from thinklogit_app.app.handlers import Studio
+    from thinklogit_app.evaluation.record import read_run
+
+    studio = Studio()
+    *_, final = studio.generate_json("t", "two-styles", "Q:477+660+460+550\n", {})
+    record, records = read_run(json.dumps({k: v for k, v in final.items() if k != "done"}))
+    with pytest.raises(ValueError, match="run a prompt first"):
+        studio.compare_pushes(None, [], 0)
+    view = studio.compare_pushes(record, records, 7, session="t")
+    assert record["guided"]["text"].startswith("477+660+") and records[7].token == "+"
+    assert view["headers"][1:4] == ["α·(guider − base)", "α·(ThinkLogit-DPO guider − base)", "change"]
+    rows = {row[0]: row for row in view["rows"]}
+    assert rows["+"][-1] == "◀ written" and rows["="][-1] == "target's pick"
+    assert rows["+"][1] == pytest.approx(records[7].delta, abs=1e-3)  # the same number the run traced
+    assert rows["="][1] < rows["+"][1]  # the guider pushes the style the target gets wrong
+    assert rows["="][2] > rows["+"][2]  # its DPO variant pushes the one it gets right
+    assert rows["="][3] == pytest.approx(rows["="][2] - rows["="][1], abs=1e-3)
+    assert "ThinkLogit-DPO" in view["summary"] and "`=`" in view["summary"]
+    japanese = studio.compare_pushes(record, records, 7, session="t", lang="ja")
+    assert japanese["headers"][0] == "トークン" and "ステップ 7" in japanese["summary"]

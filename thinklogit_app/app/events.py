@@ -189,8 +189,22 @@ def wire_steering(studio: Studio, models, generate) -> None:
         view = studio.alpha_view(result, alpha)
         return {grid.strip: view["strip"], grid.summary: view["summary"], grid.heatmap: view["heatmap"]}
 
+    @gpu
+    def compare_clicked(state, step, q_target, q_guider, q_base, request: gr.Request):
+        lang = showcase.lang_of(request)
+        try:
+            view = studio.compare_pushes((state or {}).get("record"), (state or {}).get("records", []), step,
+                                         quantization_of(q_target, q_guider, q_base), session_of(request, "ui"), lang)
+        except USER_ERRORS as err:
+            raise user_error(err) from None
+        table = gr.Dataframe(value=view["rows"], headers=view["headers"], visible=bool(view["rows"]))
+        return {compare.summary: view["summary"], compare.table: table}
+
+    compare = inspector.compare
+    fork_inputs = [generate.state, inspector.step, *models.quant]  # the forks and the comparison read the same
+    compare.button.click(compare_clicked, fork_inputs, [compare.summary, compare.table], api_visibility="private",
+                         concurrency_id="generate", show_progress="minimal")
     generate.heatmap.click(token_clicked, None, inspector.step, api_visibility="private", queue=False)
-    fork_inputs = [generate.state, inspector.step, *models.quant]
     fork_outputs = [fork.summary, fork.full, fork.text, fork.badge]
     for button, kind in ((fork.stop_after, "stop"), (fork.force, "force")):
         button.click(fork_clicked(kind), fork_inputs, fork_outputs, api_visibility="private",

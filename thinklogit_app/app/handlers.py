@@ -13,10 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
+import torch
+
 from .. import validation
 from ..core.alphas import DEFAULT_ALPHAS
 from ..core.cancel import Cancelled
-from ..core.engine import DecodeSettings, run_to_end
+from ..core.engine import DecodeSettings, encode_prompt, run_to_end
+from ..core.pushes import guider_pushes
+from ..core.trace import hidden_ids
 from ..evaluation.alpha_grid import alpha_grid
 from ..evaluation.cost import model_bytes
 from ..evaluation.grading import extract_answer
@@ -24,7 +28,7 @@ from ..evaluation.record import examples_of, read_run, reference_for, run_record
 from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError, evaluation_variants
-from . import plots, steering, views
+from . import plots, pushes, steering, views
 from .i18n import text
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Job, Run, RunRegistry, Snapshot
 
@@ -265,6 +269,33 @@ class Studio:
                 "summary": steering.fork_summary(kind, index, full, fork, token),
                 "badge": views.answer_badge(guided.text, reference, True)["markdown"],
                 "headline": views.flip_headline(guided.records), "records": guided.records}
+    def compare_pushes(self, record: dict | None, records: list, step, quantization: dict | None = None,
+                       session: str | None = None, lang: str = "en") -> dict:
+        """What the preset's guider and each of its variants (ThinkLogit-DPO) push at one step of
+        a finished run, on the same prefix (prompt + the guided tokens before the step)."""
+        if not record or not records:
+            raise ValueError(text("compare.first", lang))
+        chosen, _, quantization = self.request(record.get("preset"), None, quantization)
+        if not evaluation_variants(chosen):
+            return {"summary": text("compare.none", lang), "headers": pushes.push_headers(["guider"], lang), "rows": []}
+        index = max(0, min(int(validation.whole_in(step or 0, 0, 10**9, "step")), len(records) - 1))
+        at, alpha = records[index], float((record.get("settings") or {}).get("alpha", 1.0))
+        with self.job(session, "compare", chosen, quantization, None) as (trio, cancel):
+            guiders = {"guider": trio.guider} | self.manager.variant_guiders(chosen.name, quantization)
+            prefix = torch.tensor([record["guided"]["ids"][:index]], dtype=torch.long)
+            ids = torch.cat([encode_prompt(trio, record["prompt"], 1), prefix], dim=1)
+            found = guider_pushes(trio.base, guiders, ids, alpha)
+            width = next(iter(found.values())).shape[-1]
+            hidden = hidden_ids(trio.tokenizer, width, trio.eos_ids)
+            token_of = trio.tokenizer.convert_ids_to_tokens
+        marked = {at.token_id: text("compare.written", lang)}
+        if at.steered:
+            marked[at.target_pick_id] = text("compare.pick", lang)
+        return {"summary": pushes.push_summary(found, hidden, token_of, index, at.token_id, lang) + "\n\n"
+                           + text("compare.note", lang),
+                "headers": pushes.push_headers(list(found), lang),
+                "rows": pushes.push_rows(found, hidden, token_of, marked)}
+
     @contextmanager
     def job(self, session: str | None, kind: str, chosen, quantization: dict, guider: str | None = None):
         """(trio, cancel) of a stoppable job of a session on leased models: the session's

@@ -92,8 +92,17 @@ def inspector_panel() -> SimpleNamespace:
             guided = gr.Dataframe(headers=TABLE_HEADERS["guided"], label=L("ui.table.guided"),
                                   interactive=False)
         fork = fork_panel()
+        compare = compare_panel()
     return SimpleNamespace(step=step, summary=summary, formula=formula, target=target, pushed=pushed, guided=guided,
-                           fork=fork)
+                           fork=fork, compare=compare)
+
+
+def compare_panel() -> SimpleNamespace:
+    """The preset's guider and its ThinkLogit-DPO variant: what each pushes at this step."""
+    button = gr.Button(L("ui.compare"), size="sm", elem_id="compare-guiders")
+    summary = gr.Markdown(elem_id="compare-summary")
+    table = gr.Dataframe(interactive=False, elem_id="compare-table", visible=False)
+    return SimpleNamespace(button=button, summary=summary, table=table)
 
 
 def fork_panel() -> SimpleNamespace:
