@@ -89,7 +89,8 @@ def run_panel(generate, learn, panel: dict) -> dict:
         out |= {column.text: panel[f"{stream}_text"], column.stats: panel[f"{stream}_stats"],
                 column.badge: panel[f"{stream}_badge"]}
     if "heatmap" in panel and ("record" in panel or len(panel["heatmap"]) < LIVE_HEATMAP_BYTES):
-        out |= {generate.headline: f"**The guider {panel['headline']}.**", generate.heatmap: panel["heatmap"],
+        out |= {generate.headline: f"**The guider {panel['headline']}.**" + panel.get("flips_tip", ""),
+                generate.heatmap: panel["heatmap"],
                 generate.chart: panel["chart"]}
     if "record" in panel:
         out |= {generate.inspector.step: gr.Slider(maximum=max(panel["steps"], 1), value=panel["focus"]),
@@ -181,12 +182,12 @@ def wire_steering(studio: Studio, models, generate) -> None:
                                        session_of(request, "ui"))
         except USER_ERRORS as err:
             raise user_error(err) from None
-        view = studio.alpha_view(result, alpha)
+        view = studio.alpha_view(result, alpha, showcase.lang_of(request))
         return {grid.state: result, grid.strip: view["strip"], grid.summary: view["summary"],
                 grid.heatmap: view["heatmap"]}
 
-    def scrubbed(result, alpha):
-        view = studio.alpha_view(result, alpha)
+    def scrubbed(result, alpha, request: gr.Request):
+        view = studio.alpha_view(result, alpha, showcase.lang_of(request))
         return {grid.strip: view["strip"], grid.summary: view["summary"], grid.heatmap: view["heatmap"]}
 
     @gpu

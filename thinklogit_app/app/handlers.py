@@ -30,6 +30,7 @@ from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError, evaluation_variants
 from . import plots, pushes, steering, views
 from .i18n import text
+from .tips import info
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Job, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = validation.EVAL_MAX_N
@@ -133,17 +134,18 @@ class Studio:
             "done": snap.done,
         }
         if heavy:
-            out |= self.steering_panels(records, tooltips=snap.done)
+            out |= self.steering_panels(records, tooltips=snap.done, lang=lang)
         if snap.done:
             out |= self.finished_panels(self.record_of(run, base.to_dict(), guided.to_dict(), reference), records)
         return out
 
     @staticmethod
-    def steering_panels(records: list, tooltips: bool = True) -> dict:
-        """The heavy views of a trace: the flip headline, the heatmap and the chart. The heatmap's
-        per-token top-5 tooltips come with the final redraw only: while a long run streams, they
-        would make each redraw megabytes."""
-        return {"headline": views.flip_headline(records), "heatmap": steering.heatmap_html(records, tooltips=tooltips),
+    def steering_panels(records: list, tooltips: bool = True, lang: str = "en") -> dict:
+        """The heavy views of a trace: the flip headline (and an ⓘ saying what a flip is), the
+        heatmap and the chart. The heatmap's per-token top-5 tooltips come with the final redraw
+        only: while a long run streams, they would make each redraw megabytes."""
+        return {"headline": views.flip_headline(records), "flips_tip": info(text("tip.flips", lang)),
+                "heatmap": steering.heatmap_html(records, tooltips=tooltips),
                 "chart": plots.token_chart(views.chart_series(records))}
 
     def finished_panels(self, record: dict, records: list) -> dict:
@@ -164,7 +166,7 @@ class Studio:
         run: both streams, badges, heatmap, chart, inspector, worked example. No model is loaded."""
         record, records = read_run(data)
         reference = record.get("reference")
-        out = {"done": True} | self.steering_panels(records)
+        out = {"done": True} | self.steering_panels(records, lang=lang)
         for name in ("baseline", "guided"):
             stream = record[name]
             out[f"{name}_text"] = stream["text"]
@@ -232,14 +234,15 @@ class Studio:
                                 reference_for(prompt, examples_of(chosen), chosen.task), cancel)
         return {"preset": chosen.name} | result
 
-    def alpha_view(self, result: dict | None, alpha) -> dict:
+    def alpha_view(self, result: dict | None, alpha, lang: str = "en") -> dict:
         """The scrubber at one alpha of a grid: the strip, that alpha's heatmap, text and summary."""
         entries = (result or {}).get("alphas") or []
         if not entries:
             return {"strip": "", "heatmap": steering.heatmap_html([]), "summary": "", "text": ""}
         entry = min(entries, key=lambda e: abs(e["alpha"] - float(alpha or 0)))
-        return {"strip": steering.alpha_strip_html(result, entry["alpha"]), "heatmap": steering.grid_heatmap_html(entry),
-                "summary": steering.grid_summary(entry), "text": entry["text"]}
+        return {"strip": steering.alpha_strip_html(result, entry["alpha"], lang),
+                "heatmap": steering.grid_heatmap_html(entry), "summary": steering.grid_summary(entry, lang),
+                "text": entry["text"]}
 
     # ---- what one nudge sets off -----------------------------------------------------
     def fork(self, record: dict | None, records: list, step, kind: str, quantization: dict | None = None,
@@ -376,7 +379,7 @@ class Studio:
         intervals and the alpha sweep of an evaluation's JSON."""
         accuracy = result["accuracy"]
         alone = {views.column_name(k, lang): accuracy[k] for k in ("target", "guider") if k in accuracy}
-        summary = views.evaluation_verdict(result, lang) + "\n\n" + text(
+        summary = views.evaluation_verdict(result, lang) + info(text("tip.eval", lang)) + "\n\n" + text(
             "eval.summary", lang, n=result["n"], preset=result["preset"], alpha=result.get("alpha", 1),
             seconds=result.get("seconds", 0))
         labels = {name: views.column_name(name, lang) for name in accuracy}

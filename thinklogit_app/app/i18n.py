@@ -8,6 +8,7 @@ uses no key the table lacks.
 from __future__ import annotations
 
 from ..evaluation.evaluate import COLUMN_LABELS
+from . import tips
 
 LANGUAGES = ("en", "ja")
 SAME_IN_BOTH_LANGUAGES = {"top-p", "pass@1", "ThinkLogit", "ThinkLogit-DPO"}  # names, not words
@@ -49,7 +50,9 @@ EN = {
     "badge.none": "✘ **no answer found** (reference `{reference}`)",
     "badge.correct": "answer `{answer}` · ✔ **correct**",
     "badge.incorrect": "answer `{answer}` · ✘ **incorrect** (reference `{reference}`)",
-    "stats.line": "**{count}** tokens · **{speed:.1f}** tok/s · stop: **{stop}**",
+    "stats.tokens": "**{count}** tokens",
+    "stats.speed": "**{speed:.1f}** tok/s",
+    "stats.stop": "stop: **{stop}**",
     "stats.running": "running…",
     "warn.format.sums": ("this trio only knows sums written as Q: then numbers joined by + (e.g. Q:541+755+437+677); "
                          "other text gets a made-up answer."),
@@ -95,7 +98,9 @@ JA = {
     "badge.none": "✘ **答えが見つかりません**（参照解答 `{reference}`）",
     "badge.correct": "答え `{answer}` · ✔ **正解**",
     "badge.incorrect": "答え `{answer}` · ✘ **不正解**（参照解答 `{reference}`）",
-    "stats.line": "**{count}** トークン · **{speed:.1f}** トークン/秒 · 停止：**{stop}**",
+    "stats.tokens": "**{count}** トークン",
+    "stats.speed": "**{speed:.1f}** トークン/秒",
+    "stats.stop": "停止：**{stop}**",
     "stats.running": "実行中…",
     "warn.format.sums": ("このトリオが知っているのは、Q: のあとに数を + でつないだ足し算（例：Q:541+755+437+677）だけです。"
                          "それ以外の文には、でたらめな答えが返ります。"),
@@ -259,8 +264,8 @@ UI_JA = {
     "format.other": "Enter で実行、Shift+Enter で改行。",
 }
 
-EN |= UI_EN
-JA |= UI_JA
+EN |= UI_EN | tips.EN  # tips.py: one line in words per number on screen
+JA |= UI_JA | tips.JA
 TRANSLATIONS = {"en": EN, "ja": JA}
 
 PAPER = "https://arxiv.org/abs/2507.12759"

@@ -61,8 +61,8 @@ def wire_first_screen(studio: Studio, models, generate) -> None:
 
 def verdict_values(studio: Studio, verdict, record: dict, lang: str) -> dict:
     """The card and its download for a finished (or replayed) run's record."""
-    markdown = views.run_verdict(record, lang)
-    return {verdict.card: markdown, verdict.export: str(studio.export_markdown(markdown))}
+    return {verdict.card: views.run_verdict(record, lang, tips=True),
+            verdict.export: str(studio.export_markdown(views.run_verdict(record, lang)))}
 
 
 def wire_replay(studio: Studio, generate, learn, verdict, replay, run_panel, run_outputs) -> None:

@@ -8,6 +8,8 @@ import html
 import re
 
 from ..core.trace import StepTrace
+from .i18n import text
+from .tips import info, titled
 from .views import STEERED_MARK, display_token, hover_text, prob_change
 
 UP, DOWN = (214, 39, 40), (31, 119, 180)  # red: guidance made the token likelier; blue: less likely
@@ -97,33 +99,49 @@ def grid_heatmap_html(entry: dict) -> str:
     return '<div class="tl-heat">' + "".join(spans) + "</div>"
 
 
-def colour_bar_html() -> str:
-    """The numbered colour bar of the fixed scale."""
-    ticks = "".join(f"<span>{t:+g}</span>" for t in TICKS)
-    return ('<div class="tl-bar"><span>guided − target probability of the written token</span>'
+def tick_words(tick: float, lang: str = "en") -> str:
+    """What a tick of the colour bar means, in words."""
+    if tick == 0:
+        return text("tip.tick.zero", lang)
+    return text("tip.tick.up" if tick > 0 else "tip.tick.down", lang, value=f"{tick:+g}", points=f"{abs(tick) * 100:g}")
+
+
+def colour_bar_html(lang: str = "en") -> str:
+    """The numbered colour bar of the fixed scale, each tick's meaning on hover."""
+    ticks = "".join(titled(f"{t:+g}", tick_words(t, lang)) for t in TICKS)
+    return (f'<div class="tl-bar"><span>{html.escape(text("bar.label", lang))}</span>'
             f'<div><div class="ramp"></div><div class="ticks">{ticks}</div></div>'
-            f'<span><b>{STEERED_MARK}</b> outlined = flip (not the target\'s own top pick)</span></div>')
+            f'<span><b>{STEERED_MARK}</b> {html.escape(text("bar.flip", lang))}{info(text("tip.flips", lang))}</span>'
+            '</div>')
 
 
-def alpha_strip_html(result: dict, current: float | None = None) -> str:
-    """One chip per alpha of the grid: ✔ / ✘ against the reference (or the answer), flips count."""
+def chip_words(entry: dict, lang: str = "en") -> str:
+    """One chip of the alpha strip in words: its alpha, what its mark means, its flips."""
+    verdict = text({True: "tip.chip.correct", False: "tip.chip.incorrect"}.get(entry["correct"], "tip.chip.ungraded"),
+                   lang)
+    return text("tip.chip", lang, alpha=f"{entry['alpha']:g}", verdict=verdict, flips=len(entry["flips"]))
+
+
+def alpha_strip_html(result: dict, current: float | None = None, lang: str = "en") -> str:
+    """One chip per alpha of the grid: ✔ / ✘ against the reference (or the answer), its words on hover."""
     chips = []
     for entry in result.get("alphas", []):
         mark = {True: "✔", False: "✘"}.get(entry["correct"], entry["answer"] or "–")
         kind = {True: "ok", False: "bad"}.get(entry["correct"], "")
         now = " now" if current is not None and abs(entry["alpha"] - current) < 1e-9 else ""
-        chips.append(f'<span class="{kind}{now}" title="{len(entry["flips"])} flips">α {entry["alpha"]:g} '
+        chips.append(f'<span class="{kind}{now}" title="{html.escape(chip_words(entry, lang))}">α {entry["alpha"]:g} '
                      f"{html.escape(str(mark))}</span>")
     return '<div class="tl-strip">' + "".join(chips) + "</div>"
 
 
-def grid_summary(entry: dict) -> str:
-    """One alpha of the grid in words: its answer, its verdict, its flips."""
+def grid_summary(entry: dict, lang: str = "en") -> str:
+    """One alpha of the grid in words: its answer, its verdict, its flips (what they mean on an ⓘ)."""
     verdict = {True: " ✔ correct", False: " ✘ incorrect"}.get(entry["correct"], "")
     flips = entry["flips"]
     where = ", ".join(f"step {f['step']} `{_md(f['target_pick'])}`→`{_md(f['token'])}`" for f in flips[:4])
     return (f"**α {entry['alpha']:g}**: answer `{entry['answer']}`{verdict} · {len(entry['ids'])} tokens · "
-            f"flipped {len(flips)}" + (f": {where}" + (" …" if len(flips) > 4 else "") if flips else ""))
+            f"flipped {len(flips)}" + (f": {where}" + (" …" if len(flips) > 4 else "") if flips else "")
+            + info(text("tip.grid", lang)))
 
 
 def fork_summary(kind: str, step: int, full: dict, fork: dict, token: str | None = None) -> str:

@@ -16,7 +16,7 @@ import gradio as gr
 from ..models.presets import QUANTIZATIONS
 from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_LABELS, TEMPERATURE_RANGE
 from ..evaluation.evaluate import DEFAULT_ALPHAS
-from . import api, events, showcase, steering
+from . import api, events, showcase, steering, tips
 from .handlers import EVAL_MAX_N, Studio
 from .i18n import tables
 from .plots import token_chart
@@ -85,12 +85,14 @@ def inspector_panel() -> SimpleNamespace:
         formula = gr.Dataframe(headers=TABLE_HEADERS["formula"], interactive=False, elem_id="formula",
                                label="guided = target + α·(guider − base), for the written token and the target's "
                                      "own pick")
+        gr.Markdown(L("tip.formula"), elem_classes=[tips.LEGEND])
         with gr.Row():
             target = gr.Dataframe(headers=TABLE_HEADERS["target"], label=L("ui.table.target"),
                                   interactive=False)
             pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], interactive=False, label=L("ui.table.pushed"))
             guided = gr.Dataframe(headers=TABLE_HEADERS["guided"], label=L("ui.table.guided"),
                                   interactive=False)
+        gr.Markdown(L("tip.tables"), elem_classes=[tips.LEGEND])
         fork = fork_panel()
         compare = compare_panel()
     return SimpleNamespace(step=step, summary=summary, formula=formula, target=target, pushed=pushed, guided=guided,
@@ -126,12 +128,19 @@ def steering_panel() -> SimpleNamespace:
     headline = gr.Markdown(elem_id="headline")
     heatmap = gr.HTML(steering.heatmap_html([]), css_template=steering.CSS, js_on_load=steering.CLICK_JS,
                       elem_id="heatmap")
-    gr.HTML(steering.colour_bar_html(), css_template=steering.CSS, js_on_load=None, elem_id="colour-bar")
+    colour_bar = gr.HTML(steering.colour_bar_html(), css_template=steering.CSS, js_on_load=None,
+                         elem_id="colour-bar")  # in the visitor's language once the page loads
     gr.Markdown(L("md.legend"))
     chart = gr.Plot(token_chart(chart_series([])), show_label=False, elem_id="chart")  # plotly loads with the page
+    gr.Markdown(L("tip.chart"), elem_classes=[tips.LEGEND], elem_id="chart-legend")
     with gr.Accordion(L("ui.reading"), open=False):
         gr.Markdown(READING)
-    return SimpleNamespace(headline=headline, heatmap=heatmap, chart=chart)
+    return SimpleNamespace(headline=headline, heatmap=heatmap, colour_bar=colour_bar, chart=chart)
+
+
+def colour_bar_for(request: gr.Request) -> str:
+    """The colour bar in the visitor's language (the layout's own copy is English)."""
+    return steering.colour_bar_html(showcase.lang_of(request))
 
 
 def alphas_panel() -> SimpleNamespace:
@@ -140,7 +149,8 @@ def alphas_panel() -> SimpleNamespace:
     with gr.Accordion(L("ui.grid"), open=False):
         button = gr.Button(L("ui.grid.run"), size="sm", elem_id="grid-run")
         strip = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-strip")
-        alpha = gr.Slider(0, 3, value=1, step=0.25, label=L("ui.grid.alpha"), elem_id="grid-alpha")
+        alpha = gr.Slider(0, 3, value=1, step=0.25, label=L("ui.grid.alpha"), info=L("tip.grid.alpha"),
+                          elem_id="grid-alpha")
         summary = gr.Markdown(elem_id="grid-summary")
         heatmap = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-heatmap")
     return SimpleNamespace(button=button, strip=strip, alpha=alpha, summary=summary, heatmap=heatmap,
@@ -177,6 +187,7 @@ def generate_tab(first: dict) -> SimpleNamespace:
     return SimpleNamespace(prompt=prompt, sent=sent, warning=warning, examples=examples, settings=settings, replay=replay,
                            verdict=verdict, run=run, stop=stop,
                            baseline=baseline, guided=guided, headline=steer.headline, heatmap=steer.heatmap,
+                           colour_bar=steer.colour_bar,
                            chart=steer.chart, inspector=inspector, alphas=alphas,
                            export=export, state=gr.State({}))
 
@@ -191,6 +202,7 @@ def evaluate_tab() -> SimpleNamespace:
     summary = gr.Markdown(elem_id="eval-summary")
     table = gr.Dataframe(headers=[L("ui.eval.decoding"), "pass@1", L("ui.eval.interval"), L("ui.eval.why")],
                          interactive=False, label=L("ui.eval.table"), elem_id="eval-table", wrap=True)
+    gr.Markdown(L("tip.eval.table"), elem_classes=[tips.LEGEND])
     with gr.Row():
         bars = gr.Plot(show_label=False, elem_id="eval-bars")
         sweep = gr.Plot(show_label=False, elem_id="eval-sweep")
@@ -234,6 +246,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
                              events.run_outputs)
         showcase.wire_first_screen(studio, models, generate)
         demo.load(studio.status_line, None, models.status, api_visibility="private")
+        demo.load(colour_bar_for, None, generate.colour_bar, api_visibility="private", queue=False)
         api.register(studio, GENERATE_CONCURRENCY)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1)
     demo.studio = studio

@@ -16,6 +16,7 @@ from ..evaluation.grading import extract_answer, is_correct
 from ..evaluation.record import reference_for  # noqa: F401  (the app's reference answers)
 from ..core.trace import StepTrace, flip_headline
 from .i18n import PAPER, TRANSLATIONS, text  # noqa: F401  (PAPER: texts.py reads it here)
+from .tips import info, titled
 
 NEWLINE_MARK = "\u21b5"  # ↵, so a newline token has a visible, colourable glyph
 STEERED_MARK = "\u25b4"  # ▴ after a steered token, as the chart's triangle marks it
@@ -39,10 +40,12 @@ def answer_badge(output: str, reference: str | None, done: bool, lang: str = "en
 
 
 def stream_stats(stream: dict, lang: str = "en") -> str:
-    """One line under a column: token count, tokens/s, stop reason."""
+    """One line under a column: token count, tokens/s, stop reason, each with its words on hover."""
     stop = stream.get("stop_reason") or text("stats.running", lang)
-    return text("stats.line", lang, count=len(stream.get("ids", [])), speed=stream.get("tokens_per_second", 0.0),
-                stop=stop)
+    parts = [titled(text("stats.tokens", lang, count=len(stream.get("ids", []))), text("tip.tokens", lang)),
+             titled(text("stats.speed", lang, speed=stream.get("tokens_per_second", 0.0)), text("tip.speed", lang)),
+             titled(text("stats.stop", lang, stop=stop), text("tip.stop", lang))]
+    return " · ".join(parts)
 
 
 # ---- the heatmap ---------------------------------------------------------------------
@@ -292,26 +295,28 @@ def _answer_line(record: dict, stream: str, name: str, lang: str) -> str:
     return text("card.answer", lang, name=name, answer=verdict, tokens=len(record[stream].get("ids", [])))
 
 
-def cost_lines(cost: dict, lang: str = "en") -> list[str]:
-    """The cost block of a run as Markdown bullet lines."""
-    lines = [text("card.cost", lang), "",
-             "- " + text("card.tokens", lang, **cost["tokens"])]
+def cost_lines(cost: dict, lang: str = "en", tips: bool = False) -> list[str]:
+    """The cost block of a run as Markdown bullet lines; with `tips`, each line's words on an ⓘ."""
+    def line(body: str, tip: str) -> str:
+        return "- " + body + (info(text(tip, lang)) if tips else "")
+
+    lines = [text("card.cost", lang), "", line(text("card.tokens", lang, **cost["tokens"]), "tip.card.tokens")]
     seconds = cost.get("seconds") or {}
     if seconds.get("guided") is not None and seconds.get("baseline") is not None:
-        lines.append("- " + text("card.seconds", lang, **seconds))
+        lines.append(line(text("card.seconds", lang, **seconds), "tip.card.seconds"))
     per_token = cost.get("seconds_per_token") or {}
     if cost.get("latency_ratio") is not None:
         baseline = per_token.get("baseline")
-        lines.append("- " + text("card.latency", lang, ratio=cost["latency_ratio"],
-                                 guided_ms=1000 * (per_token.get("guided") or 0.0),
-                                 baseline_ms="–" if baseline is None else f"{1000 * baseline:.1f} ms"))
+        lines.append(line(text("card.latency", lang, ratio=cost["latency_ratio"],
+                               guided_ms=1000 * (per_token.get("guided") or 0.0),
+                               baseline_ms="–" if baseline is None else f"{1000 * baseline:.1f} ms"), "tip.card.latency"))
     else:
-        lines.append("- " + text("card.latency_na", lang))
+        lines.append(line(text("card.latency_na", lang), "tip.card.latency"))
     memory = cost.get("memory_bytes")
     if memory:
-        lines.append("- " + text("card.memory", lang, pair=mebibytes(memory["guider_pair"]),
-                                 target=mebibytes(memory["target"]), share=memory["guider_pair"] / memory["target"],
-                                 pair_bytes=memory["guider_pair"], target_bytes=memory["target"]))
+        lines.append(line(text("card.memory", lang, pair=mebibytes(memory["guider_pair"]),
+                               target=mebibytes(memory["target"]), share=memory["guider_pair"] / memory["target"],
+                               pair_bytes=memory["guider_pair"], target_bytes=memory["target"]), "tip.card.memory"))
     return lines
 
 
@@ -320,17 +325,19 @@ def _guided_column(record: dict) -> str:
     return guider if guider.startswith("thinklogit-") else "thinklogit"
 
 
-def run_verdict(record: dict | None, lang: str = "en") -> str:
-    """The Generate verdict card as Markdown: each stream's answer and grade, then the cost."""
+def run_verdict(record: dict | None, lang: str = "en", tips: bool = False) -> str:
+    """The Generate verdict card as Markdown: each stream's answer and grade, then the cost; with
+    `tips` (the card on screen, not its download), each number's words on an ⓘ."""
     if not record:
         return text("card.empty", lang)
+    tip = info(text("tip.card.answer", lang)) if tips else ""
     lines = [text("card.title", lang), "",
-             "- " + _answer_line(record, "baseline", column_name("target", lang), lang),
-             "- " + _answer_line(record, "guided", column_name(_guided_column(record), lang), lang)]
+             "- " + _answer_line(record, "baseline", column_name("target", lang), lang) + tip,
+             "- " + _answer_line(record, "guided", column_name(_guided_column(record), lang), lang) + tip]
     if record.get("reference") is not None:
         lines += ["", text("card.reference", lang, reference=record["reference"])]
     if record.get("cost"):
-        lines += [""] + cost_lines(record["cost"], lang)
+        lines += [""] + cost_lines(record["cost"], lang, tips)
     return "\n".join(lines)
 
 
