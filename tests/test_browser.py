@@ -148,13 +148,15 @@ def chart_hover(page) -> str:
 def test_click_a_chart_bar_opens_the_inspector_there_run_after_run(page):
     page.fill("#prompt textarea", "Q:541+755+437+677\n")
     for run, step in enumerate((9, 3)):  # a second run redraws the chart: its bars must still open the inspector
-        page.click("#run")
-        wait_for(lambda: "stop: eos" in stats(page, "guided") and "running" not in stats(page, "baseline"), 60,
-                 f"run {run} to finish")
-        page.wait_for_selector("#chart .barlayer .point", timeout=20_000)
+        page.click("#run")  # a finished run opens the inspector at its first flip, step 0 (not 9 nor 3)
+        wait_for(lambda: page.inner_text("#step-summary").startswith("Step 0 ") and page.locator("#stop").is_disabled()
+                 and "stop: eos" in stats(page, "guided"), 60, f"run {run} to finish")
         wait_for(lambda: page.locator("#chart .barlayer .trace").first.locator(".point").count()
                  == tokens(page, "guided"), 20, "one bar per guided token")
-        wait_for(lambda: page.inner_text("#step-summary").startswith("Step "), 20, "the inspector after the run")
+        # the numbers' words survive the Markdown sanitizer as hover titles
+        assert page.locator("#guided-stats .tl-tip[title]").count() == 3
+        assert page.locator("#verdict .tl-info[title]").count() >= 5
+        assert page.locator("#colour-bar .ticks .tl-tip[title]").count() == 5
         page.locator("#chart").scroll_into_view_if_needed()
         x, y = bar_centre(page, step)
         page.mouse.move(x, y)  # the hover names the step and shows real probabilities, not rows of 0.00
@@ -198,6 +200,7 @@ def test_evaluate_tab_shows_progress_then_pass_at_1_table_and_charts(page):
     wait_for(lambda: "ThinkLogit" in page.inner_text("#eval-table"), 120, "the evaluation to finish")
     table = page.inner_text("#eval-table")
     assert "Target alone" in table and "Guider alone" in table and "ThinkLogit" in table
+    assert "95% interval" in table and "__i18n__" not in table  # the headers are words, not translation keys
     assert "95% intervals" in page.inner_text("#eval-summary")  # the one-line verdict
     page.wait_for_selector("#eval-bars .barlayer .point", timeout=20_000)
     page.wait_for_selector("#eval-sweep .scatterlayer .point", timeout=20_000)

@@ -101,6 +101,8 @@ def test_each_alpha_chip_and_the_grid_summary_say_what_their_numbers_are(lang):
     assert text("tip.chip.ungraded", lang) in chips[2]
     assert "α 1.5" in chips[1] and {"en": "2 flips", "ja": "反転 2 回"}[lang] in chips[1]  # its alpha, its flips
     assert text("tip.grid", lang) in hovers(steering.grid_summary(GRID["alphas"][1], lang))
+    assert hovers(steering.grid_heatmap_html(GRID["alphas"][1], lang)) == [
+        text("tip.grid.token", lang, step=0, change="+0.600")]
 
 
 @pytest.mark.parametrize("lang", LANGS)

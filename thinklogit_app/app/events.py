@@ -235,7 +235,7 @@ def wire_evaluate(studio: Studio, models, evaluation) -> None:
         except USER_ERRORS as err:
             raise user_error(err) from None
         view = studio.evaluation_panels(result, lang)
-        return {evaluation.summary: view["summary"], evaluation.table: view["rows"], evaluation.bars: view["bars"],
+        return {evaluation.summary: view["summary"], evaluation.table: gr.Dataframe(view["rows"], headers=view["headers"]), evaluation.bars: view["bars"],
                 evaluation.sweep: view["sweep"], evaluation.raw: result,
                 evaluation.export: str(studio.export_markdown(view["markdown"], "evaluation"))}
 

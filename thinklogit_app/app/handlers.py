@@ -241,7 +241,7 @@ class Studio:
             return {"strip": "", "heatmap": steering.heatmap_html([]), "summary": "", "text": ""}
         entry = min(entries, key=lambda e: abs(e["alpha"] - float(alpha or 0)))
         return {"strip": steering.alpha_strip_html(result, entry["alpha"], lang),
-                "heatmap": steering.grid_heatmap_html(entry), "summary": steering.grid_summary(entry, lang),
+                "heatmap": steering.grid_heatmap_html(entry, lang), "summary": steering.grid_summary(entry, lang),
                 "text": entry["text"]}
 
     # ---- what one nudge sets off -----------------------------------------------------
@@ -375,7 +375,8 @@ class Studio:
 
     @staticmethod
     def evaluation_panels(result: dict, lang: str = "en") -> dict:
-        """The verdict line, the table (name, pass@1, 95% interval, why), the bars with their
+        """The verdict line, the table (name, pass@1, 95% interval, why; its headers in `lang`: a
+        table's gr.I18n headers are not translated once it is filled), the bars with their
         intervals and the alpha sweep of an evaluation's JSON."""
         accuracy = result["accuracy"]
         alone = {views.column_name(k, lang): accuracy[k] for k in ("target", "guider") if k in accuracy}
@@ -383,7 +384,8 @@ class Studio:
             "eval.summary", lang, n=result["n"], preset=result["preset"], alpha=result.get("alpha", 1),
             seconds=result.get("seconds", 0))
         labels = {name: views.column_name(name, lang) for name in accuracy}
-        return {"rows": views.evaluation_rows(result, lang), "bars": plots.accuracy_bars(accuracy, result["ci95"], labels),
+        headers = [text("ui.eval.decoding", lang), "pass@1", text("ui.eval.interval", lang), text("ui.eval.why", lang)]
+        return {"rows": views.evaluation_rows(result, lang), "headers": headers, "bars": plots.accuracy_bars(accuracy, result["ci95"], labels),
                 "sweep": plots.alpha_sweep_line(result["alpha_sweep"], alone), "summary": summary,
                 "markdown": views.evaluation_markdown(result, lang)}
 

@@ -91,10 +91,11 @@ def heatmap_html(records: list[StepTrace], focus: int | None = None, tooltips: b
     return '<div class="tl-heat">' + "".join(spans) + "</div>"
 
 
-def grid_heatmap_html(entry: dict) -> str:
-    """One alpha of the grid as the same heatmap (no tooltips: the grid keeps no top-5 tables)."""
+def grid_heatmap_html(entry: dict, lang: str = "en") -> str:
+    """One alpha of the grid as the same heatmap (its tooltips: the step and the probability
+    change in words; the grid keeps no top-5 tables)."""
     flipped = {f["step"] for f in entry["flips"]}
-    spans = [_span(i, token, change, i in flipped, f"step {i} · prob change {change:+.3f}")
+    spans = [_span(i, token, change, i in flipped, text("tip.grid.token", lang, step=i, change=f"{change:+.3f}"))
              for i, (token, change) in enumerate(zip(entry["tokens"], entry["changes"]))]
     return '<div class="tl-heat">' + "".join(spans) + "</div>"
 
