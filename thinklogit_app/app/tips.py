@@ -32,7 +32,7 @@ EN = {
     "tip.chip.ungraded": "the answer it wrote (no reference to grade it against)",
     "tip.grid": ("the answer at this α and its grade; tokens = how long that answer is; flips = tokens where the guider "
                  "changed the target's own pick (step: the target's pick → what was written)"),
-    "tip.grid.token": "step {step} · guided − target probability of this token: {change}",
+    "tip.grid.token": "guided − target probability of this token, at step {step}: {change}",
     "tip.card.answer": "the answer read from each stream, graded against the reference; tokens = how long that answer is",
     "tip.card.tokens": ("how many tokens each answer took: every guided token costs a forward pass of all three models, "
                         "one of the target alone a pass of the target"),
@@ -77,7 +77,7 @@ JA = {
     "tip.chip.ungraded": "書かれた答え（採点に使う参照解答がありません）",
     "tip.grid": ("この α での答えとその採点；トークン = その答えの長さ；反転 = ガイダーがターゲット自身の第 1 候補を変えた"
                  "トークン（ステップ：ターゲットの候補 → 書かれたもの）"),
-    "tip.grid.token": "ステップ {step} · このトークンの確率（ガイド付き − ターゲット）：{change}",
+    "tip.grid.token": "このトークンの確率（ガイド付き − ターゲット）、ステップ {step}：{change}",
     "tip.card.answer": "各ストリームから読み取った答えと参照解答による採点；トークン = その答えの長さ",
     "tip.card.tokens": ("各解答にかかったトークン数：ガイド付きの 1 トークンには 3 つのモデルすべての順伝播が、"
                         "ターゲット単体の 1 トークンにはターゲットの順伝播が 1 回ずつかかります"),
