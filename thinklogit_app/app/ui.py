@@ -248,6 +248,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         demo.load(studio.status_line, None, models.status, api_visibility="private")
         demo.load(colour_bar_for, None, generate.colour_bar, api_visibility="private", queue=False)
         api.register(studio, GENERATE_CONCURRENCY)
-    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1)
+    # api_open=False: a queued endpoint cannot be called past the queue (POST /gradio_api/run/NAME)
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1, api_open=False)
     demo.studio = studio
     return demo
