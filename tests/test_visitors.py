@@ -149,3 +149,58 @@ def test_thirty_start_stop_cycles_leave_threads_and_memory_flat(url):
           f"RSS {before['rss_mib']:.0f} -> {after['rss_mib']:.0f} MiB")
     assert after["threads"] <= before["threads"] + 2
     assert after["rss_mib"] - before["rss_mib"] < 50
+
+
+def model_work() -> set[str]:
+    """The handlers that run the models: the functions of the app package marked @gpu (ZeroGPU's mark)."""
+    import ast
+    from pathlib import Path
+
+    import thinklogit_app.app as app_package
+
+    names = set()
+    for path in Path(app_package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and any(getattr(d, "id", None) == "gpu" for d in node.decorator_list):
+                names.add(node.name)
+    return names
+
+
+def test_all_model_work_shares_one_pool_of_the_configured_size(tmp_path, monkeypatch):
+    """Runs, forks, the alpha grid and evaluations, from the UI and the API, take slots of one
+    pool; once every kind has been used (Gradio makes a pool as each kind's first event comes,
+    at the smallest limit any member names) it still has THINKLOGIT_CONCURRENCY slots."""
+    from thinklogit_app.app import ui
+    from thinklogit_app.app.events import MODEL_POOL
+
+    monkeypatch.setenv("THINKLOGIT_PRESETS", str(tiny_presets(tmp_path / "presets")))
+    demo = ui.build_app(preload=False)
+    work = model_work()
+    assert {"run_clicked", "evaluate_clicked", "generate", "evaluate", "alphas"} <= work
+    members = {fn.fn.__name__: fn for fn in demo.fns.values() if fn.fn is not None and fn.fn.__name__ in work}
+    assert set(members) == work
+    assert {fn.concurrency_id for fn in members.values()} == {MODEL_POOL}
+    for fn in demo.fns.values():
+        if fn.queue:
+            demo._queue.create_event_queue_for_fn(fn)
+    assert demo._queue.event_queue_per_concurrency_id[MODEL_POOL].concurrency_limit == ui.GENERATE_CONCURRENCY == 2
+
+
+def test_an_evaluation_takes_a_slot_of_the_pool_so_a_third_job_waits(url):
+    from gradio_client.utils import Status
+
+    evaluator, runner, third = (Client(url, verbose=False) for _ in range(3))
+    evaluation = big_evaluation(evaluator)
+    run = runner.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
+    wait_for_tokens(run, 2)
+    waiting = third.submit(prompt=PROMPT, max_new_tokens=3, api_name="/generate")
+    while waiting.status().code not in (Status.IN_QUEUE, Status.PROCESSING, Status.FINISHED):
+        time.sleep(0.05)
+    assert status(url)["jobs"] == 2 and waiting.status().code == Status.IN_QUEUE  # both slots taken
+    assert evaluator.predict(api_name="/stop") is True  # the evaluation frees its slot ...
+    assert waiting.result(timeout=120)["guided"]["stop_reason"] == "max_new_tokens"  # ... and the third runs
+    assert runner.predict(api_name="/stop") is True
+    assert run.result(timeout=60)["guided"]["stop_reason"] == "cancelled"
+    with pytest.raises(Exception, match="cancelled"):
+        evaluation.result(timeout=60)
+    assert settles(url)["workers"] == 0

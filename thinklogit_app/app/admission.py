@@ -12,8 +12,9 @@ the queue-full message, /gradio_api/info in 6 s):
   threads then fighting for the GIL with the loop: here it and /gradio_api/info are
   computed once per address the app is reached by, then served from memory.
 
-A join while the queue is full is refused here at once (HTTP 503, what Gradio answers, with
-a message that says to try again) without building anything for it.
+A join while the queue is full (counting the joins let in but not queued yet) is refused here
+at once (HTTP 503, what Gradio answers, with a message that says to try again) without
+building anything for it.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class Admission:
         self.cache: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
         self._filling: dict[tuple, asyncio.Future] = {}
         self._sessions = anyio.CapacityLimiter(1)  # one session built at a time, off the loop
+        self._admitting = 0  # joins let in that Gradio has not queued yet
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -59,14 +61,18 @@ class Admission:
         body, more = await _read_body(receive, MAX_JOIN_BODY)
         queue = getattr(self.blocks, "_queue", None)
         max_size = getattr(queue, "max_size", None)
-        if max_size is not None and len(queue) >= max_size:
-            return await _send_json(send, 503, {"detail": queue_full_message(len(queue), max_size)})
-        session = _session_of(body) if not more else None
-        holder = getattr(self.blocks, "state_holder", None)
-        if session and holder is not None and session not in holder:
-            # what Gradio's join would do on the loop (StateHolder[session] -> SessionState(blocks))
-            await anyio.to_thread.run_sync(holder.__getitem__, session, limiter=self._sessions)
-        await self.app(scope, _replay(body, more, receive), self._explained(send))
+        if max_size is not None and len(queue) + self._admitting >= max_size:  # joins on their way count
+            return await _send_json(send, 503, {"detail": queue_full_message(len(queue) + self._admitting, max_size)})
+        self._admitting += 1
+        try:
+            session = _session_of(body) if not more else None
+            holder = getattr(self.blocks, "state_holder", None)
+            if session and holder is not None and session not in holder:
+                # what Gradio's join would do on the loop (StateHolder[session] -> SessionState(blocks))
+                await anyio.to_thread.run_sync(holder.__getitem__, session, limiter=self._sessions)
+            await self.app(scope, _replay(body, more, receive), self._explained(send))
+        finally:
+            self._admitting -= 1  # in the queue now (or running, or refused by Gradio)
 
     def _explained(self, send):
         """`send` with Gradio's own queue-full refusal (a join that passed the check above while

@@ -9,7 +9,7 @@ import gradio as gr
 from ..models.hub import can_load
 from ..evaluation.evaluate import DEFAULT_SWEEP
 from . import showcase
-from .events import USER_ERRORS, gpu, session_of, user_error
+from .events import MODEL_POOL, USER_ERRORS, gpu, session_of, user_error
 from .handlers import Studio, quantization_of
 
 
@@ -78,9 +78,10 @@ def register(studio: Studio, concurrency: int) -> None:
         return [{"name": p.name, "default": p.default, "description": p.description,
                  "loadable": ok, "status": why} for p in studio.manager.presets for ok, why in [can_load(p)]]
 
-    gr.api(generate, api_name="generate", concurrency_id="generate", concurrency_limit=concurrency)
-    gr.api(evaluate, api_name="evaluate", concurrency_id="evaluate", concurrency_limit=1)
-    gr.api(alphas, api_name="alphas", concurrency_id="generate", concurrency_limit=concurrency)
+    # one pool for all model work: an evaluation takes a slot like a generation (never a third thread)
+    gr.api(generate, api_name="generate", concurrency_id=MODEL_POOL, concurrency_limit=concurrency)
+    gr.api(evaluate, api_name="evaluate", concurrency_id=MODEL_POOL, concurrency_limit=concurrency)
+    gr.api(alphas, api_name="alphas", concurrency_id=MODEL_POOL, concurrency_limit=concurrency)
     # instant and never refused by a full queue over POST /gradio_api/run/NAME (gradio_client queues every call)
     gr.api(stop_run, api_name="stop", concurrency_limit=None, queue=False)
     gr.api(list_presets, api_name="presets", concurrency_limit=None, queue=False)

@@ -19,6 +19,9 @@ except ImportError:  # anywhere else: a no-op decorator
         return fn if fn is not None else (lambda f: f)
 
 USER_ERRORS = (PresetError, ValueError, RuntimeError)
+MODEL_POOL = "models"  # the one concurrency pool of everything that runs the models (UI and API): its
+                       # limit is THINKLOGIT_CONCURRENCY; Gradio lowers a pool to the smallest limit any
+                       # member names, so every member names that same limit
 
 
 def user_error(err: Exception) -> gr.Error:
@@ -139,7 +142,7 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
 
     for trigger in (generate.run.click, generate.prompt.submit):
         trigger(stop_usable(True), None, generate.stop, api_visibility="private", queue=False).then(
-            run_clicked, inputs, run_outputs(generate, learn), api_visibility="private", concurrency_id="generate",
+            run_clicked, inputs, run_outputs(generate, learn), api_visibility="private", concurrency_id=MODEL_POOL,
             concurrency_limit=concurrency, show_progress="minimal").then(
             stop_usable(False), None, generate.stop, api_visibility="private", queue=False).then(
             studio.status_line, None, models.status, api_visibility="private").then(
@@ -149,7 +152,7 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
                           trigger_mode="always_last")
 
 
-def wire_steering(studio: Studio, models, generate) -> None:
+def wire_steering(studio: Studio, models, generate, concurrency: int) -> None:
     """Linked views and what-ifs: a click on a heatmap token or a chart bar opens the inspector at
     its step (both reach Python as the heatmap's click, steering.CLICK_JS);
     the inspector's forks replay the prompt guided up to that token, or with the other candidate
@@ -204,22 +207,24 @@ def wire_steering(studio: Studio, models, generate) -> None:
     compare = inspector.compare
     fork_inputs = [generate.state, inspector.step, *models.quant]  # the forks and the comparison read the same
     compare.button.click(compare_clicked, fork_inputs, [compare.summary, compare.table], api_visibility="private",
-                         concurrency_id="generate", show_progress="minimal")
+                         concurrency_id=MODEL_POOL, concurrency_limit=concurrency, show_progress="minimal")
     generate.heatmap.click(token_clicked, None, inspector.step, api_visibility="private", queue=False)
     fork_outputs = [fork.summary, fork.full, fork.text, fork.badge]
     for button, kind in ((fork.stop_after, "stop"), (fork.force, "force")):
         button.click(fork_clicked(kind), fork_inputs, fork_outputs, api_visibility="private",
-                     concurrency_id="generate", show_progress="minimal")
+                     concurrency_id=MODEL_POOL, concurrency_limit=concurrency, show_progress="minimal")
     grid_inputs = [models.preset, models.guider, *models.quant, generate.prompt, grid.alpha,
                    *generate.settings.inputs[1:]]  # the grid's own alpha slider in place of the form's
     grid.button.click(grid_clicked, grid_inputs, [grid.state, grid.strip, grid.summary, grid.heatmap],
-                      api_visibility="private", concurrency_id="generate", show_progress="minimal")
+                      api_visibility="private", concurrency_id=MODEL_POOL, concurrency_limit=concurrency,
+                      show_progress="minimal")
     grid.alpha.change(scrubbed, [grid.state, grid.alpha], [grid.strip, grid.summary, grid.heatmap],
                       api_visibility="private", trigger_mode="always_last", queue=False)
 
 
-def wire_evaluate(studio: Studio, models, evaluation) -> None:
-    """Evaluate: held-out pass@1 with a progress bar, then the table, bars and alpha sweep."""
+def wire_evaluate(studio: Studio, models, evaluation, concurrency: int) -> None:
+    """Evaluate: held-out pass@1 with a progress bar, then the table, bars and alpha sweep; it
+    waits for a slot of the model pool like a run."""
     @gpu
     def evaluate_clicked(name, q_target, q_guider, q_base, n, alphas, request: gr.Request, progress=gr.Progress()):
         lang = showcase.lang_of(request)
@@ -241,6 +246,6 @@ def wire_evaluate(studio: Studio, models, evaluation) -> None:
 
     outputs = [evaluation.summary, evaluation.table, evaluation.bars, evaluation.sweep, evaluation.raw, evaluation.export]
     evaluation.button.click(evaluate_clicked, [models.preset, *models.quant, evaluation.n, evaluation.alphas], outputs,
-                            api_visibility="private", concurrency_id="evaluate", concurrency_limit=1,
+                            api_visibility="private", concurrency_id=MODEL_POOL, concurrency_limit=concurrency,
                             show_progress_on=evaluation.summary).then(
         studio.status_line, None, models.status, api_visibility="private")  # it loads the preset's own guider

@@ -238,8 +238,8 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         gr.Markdown(L("ui.language"), elem_id="language-note")
         events.wire_models(studio, models, generate)
         events.wire_generate(studio, models, generate, learn, GENERATE_CONCURRENCY)
-        events.wire_steering(studio, models, generate)
-        events.wire_evaluate(studio, models, evaluation)
+        events.wire_steering(studio, models, generate, GENERATE_CONCURRENCY)
+        events.wire_evaluate(studio, models, evaluation, GENERATE_CONCURRENCY)
         gr.on([generate.prompt.change, models.preset.change], studio.text_sent, [models.preset, generate.prompt],
               generate.sent, api_visibility="private", queue=False)
         showcase.wire_replay(studio, generate, learn, generate.verdict, generate.replay, events.run_panel,
