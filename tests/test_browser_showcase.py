@@ -9,7 +9,7 @@ import re
 import pytest
 
 from test_browser import SHOTS, app_url, browser, wait_for  # noqa: F401  (fixtures)
-from thinklogit_app.app.i18n import SAME_IN_BOTH_LANGUAGES, tables
+from test_browser_japanese import visible_english
 
 SCREENS = [  # (viewport, colour scheme, locale): every axis in two of the four runs
     ((1440, 900), "light", "en-US"),
@@ -25,22 +25,6 @@ def in_view(page, selector: str) -> bool:
     box = page.locator(selector).first.bounding_box()
     height = page.viewport_size["height"]
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
-
-
-def english_left(page) -> list[str]:
-    """English UI strings (labels, notes, Markdown) that show on a ja-JP page."""
-    shown = page.inner_text("body")
-    both = tables()
-    left = []
-    for key, value in both["en"].items():
-        japanese = {line.strip(" #_*`") for line in both["ja"][key].split("\n")}
-        lines = [line.strip(" #_*`") for line in value.split("\n") if line.strip(" #_*`") not in japanese]
-        if not lines or value in SAME_IN_BOTH_LANGUAGES:  # e.g. the title "ThinkLogit Studio" is a name
-            continue
-        words = lines[0].split("{")[0][:40].strip()  # a fixed, visible start of the English text
-        if len(words) >= 3 and re.search(rf"\b{re.escape(words)}", shown):
-            left.append(f"{key}: {words}")
-    return left
 
 
 @pytest.mark.parametrize("viewport, scheme, locale", SCREENS,
@@ -73,7 +57,7 @@ def test_first_screen_run_verdict_replay(browser, app_url, viewport, scheme, loc
         assert VERDICT[locale].search(page.inner_text("#verdict")) and page.locator("#heatmap .tok").count() > 0
         page.screenshot(path=str(SHOTS / f"{name}-replay.png"), full_page=True)
         if locale == "ja-JP":
-            assert not english_left(page)
+            assert not visible_english(page)  # every visible string (test_browser_japanese.py's reading)
     finally:
         context.close()
 

@@ -25,7 +25,7 @@ def test_japanese_entries_are_translated_not_copied():
     both = tables()
     copied = [k for k, v in both["ja"].items() if v == both["en"][k] and v not in SAME_IN_BOTH]
     assert not copied
-    kana = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+    kana = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff60]")  # kana, kanji, Japanese punctuation
     untranslated = [k for k, v in both["ja"].items() if v not in SAME_IN_BOTH and not kana.search(v)]
     assert not untranslated
 
@@ -77,3 +77,24 @@ def test_the_japanese_explainers_follow_the_english_they_were_translated_from():
     stale = [key for key, digest in i18n.TRANSLATED_FROM.items()
              if hashlib.sha1(english[key].encode()).hexdigest()[:12] != digest]
     assert not stale, f"texts.py changed {stale}: update the Japanese in app/i18n.py, then TRANSLATED_FROM"
+
+
+def test_a_replay_in_japanese_writes_every_view_in_japanese():
+    """The server-written views of a shipped replay (no model): headline, stats, worked example,
+    inspector, tooltips, chart, status line and replay labels in Japanese, no English sentences."""
+    from thinklogit_app.app import language, plots, steering, views
+    from thinklogit_app.app.handlers import Studio
+    from thinklogit_app.evaluation.record import gallery
+
+    label, path = next((label, path) for label, path in gallery() if "541+755" in label)
+    studio = Studio()
+    panel = studio.replay(Path(path).read_bytes(), "ja")
+    inspected = studio.inspect(panel["records"], panel["focus"], "ja")
+    chart = plots.token_chart(views.chart_series(panel["records"], "ja"), "ja")
+    written = [panel["headline"], panel["guided_stats"], panel["worked"], inspected["summary"],
+               steering.colour_bar_html("ja"), steering.tooltip(panel["records"][0], "ja"), studio.status_line("ja"),
+               *(trace.name for trace in chart.data), chart.layout.xaxis.title.text,
+               language.replay_label(label, "ja"), *views.table_headers("formula", "ja")[1:]]
+    english = re.compile(r"\b(the|flipped|step|tokens|Loaded|chosen|probability|target|guided|constant|prob)\b")
+    assert not [line for line in written if english.search(line)]
+    assert panel["headline"].startswith("**ガイダーは") and inspected["formula"][0][0] == "選ばれた"

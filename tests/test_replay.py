@@ -43,7 +43,7 @@ def test_every_shipped_replay_shows_the_recorded_numbers_without_a_model(studio,
     assert view["baseline_text"] == record["baseline"]["text"] and view["guided_text"] == record["guided"]["text"]
     assert view["heatmap"] == steering.heatmap_html(records)
     assert list(view["chart"].data[0].y) == [r["guided_prob"] - r["target_prob"] for r in record["guided"]["trace"]]
-    assert view["headline"] == record["flips"]["headline"]
+    assert view["headline"] == f"**The guider {record['flips']['headline']}.**"
     assert view["steps"] == len(records) - 1 and "step" in views.step_summary(records[view["focus"]]).lower()
     assert ("✔" in view["guided_badge"]) == record["answers"]["guided"]["correct"]
     card = views.run_verdict(view["record"])

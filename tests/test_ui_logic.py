@@ -402,3 +402,22 @@ def test_a_missing_examples_file_means_no_examples_not_a_crash(studio):
     assert studio.preset_view("tiny")["examples"] == []
     final = list(studio.generate_panels("s", "tiny", None, PROMPT, form_of(studio), every=0.01))[-1]
     assert final["record"]["reference"] == "46"  # the sums task still knows the answer
+
+
+def test_the_token_limit_is_what_the_smallest_model_of_the_trio_holds_less_the_prompt_margin(tmp_path):
+    from thinklogit_app.app.handlers import PROMPT_MARGIN
+
+    refs = {role: str(tmp_path) for role in ("target", "guider", "base")}
+    positions = {"short-guider": (4096, 512, 2048), "short-target": (300, 8192, 8192), "long": (10**5,) * 3}
+    presets = [Preset(name=name, **refs, task="sums", defaults=GREEDY, default=name == "long") for name in positions]
+
+    def load(preset, quantization, guider=None):
+        trio = make_trio()
+        for model, held in zip((trio.target, trio.guider, trio.base), positions[preset.name]):
+            model.config.max_position_embeddings = held
+        return trio
+
+    studio = Studio(ModelManager(presets, load=load), export_dir=tmp_path / "runs")
+    assert studio.token_limit("short-guider") == 512 - PROMPT_MARGIN == 480  # the guider's 512, not the target's 4096
+    assert studio.token_limit("short-target") == 300 - PROMPT_MARGIN
+    assert studio.token_limit("long") == validation.MAX_NEW_TOKENS  # never past the form's own limit

@@ -6,9 +6,12 @@ from __future__ import annotations
 import gradio as gr
 
 from ..models.presets import PresetError
-from . import showcase
+from ..validation import MAX_NEW_TOKENS
+from . import showcase, views
+from .errors import message_of
 from .handlers import Studio, quantization_of
-from .i18n import text
+from .i18n import preset_description, text
+from .showcase import lang_of
 
 try:  # on Hugging Face Spaces (ZeroGPU) GPU work must run inside spaces.GPU
     import spaces
@@ -24,17 +27,32 @@ MODEL_POOL = "models"  # the one concurrency pool of everything that runs the mo
                        # member names, so every member names that same limit
 
 
-def user_error(err: Exception) -> gr.Error:
-    """A message the visitor can act on, shown as a toast; no traceback in the log."""
-    return gr.Error(str(err), print_exception=False)
+def user_error(err: Exception, lang: str = "en") -> gr.Error:
+    """A message the visitor can act on, in their language, shown as a toast; no traceback in the log."""
+    return gr.Error(message_of(err, lang), print_exception=False)
 
 
 def session_of(request: gr.Request | None, fallback: str) -> str:
     return getattr(request, "session_hash", None) or fallback
 
 
-def preset_note(view: dict) -> str:
-    return view["description"] + ("" if view["loadable"] else f"\n\n⚠️ **Cannot load here:** {view['why']}")
+def preset_note(view: dict, lang: str = "en") -> str:
+    description = preset_description(view["name"], view["description"], lang)
+    return description + ("" if view["loadable"] else "\n\n" + text("note.cannot", lang, why=message_of(view["why"], lang)))
+
+
+def guider_choices(view: dict, lang: str = "en") -> list[tuple[str, str]]:
+    """The guider dropdown's (label, value) pairs: the preset's own guider named as such in `lang`."""
+    def own(name: str) -> str:  # a hub id by name; a local folder ("guider") as the preset's guider, in Japanese
+        return text("guider.own", lang, name=name) if lang == "en" or "/" in name else text("guider.preset", lang)
+
+    return [(own(label.removesuffix(" (the preset's)")) if value == "" else label, value)
+            for label, value in view["guiders"]]
+
+
+def table(rows: list, name: str, lang: str) -> dict:
+    """An inspector table's rows with its headers in `lang` (a Dataframe keeps the headers it is given)."""
+    return {"headers": views.table_headers(name, lang), "data": rows}
 
 
 def example_rows(view: dict) -> list[list[str]]:
@@ -46,28 +64,38 @@ def wire_models(studio: Studio, models, generate) -> None:
     quantization change: load (or keep) that trio."""
     fields = generate.settings.fields
 
-    def preset_changed(name):
-        view = studio.preset_view(name)
-        out = {models.note: preset_note(view), models.guider: gr.Dropdown(choices=view["guiders"], value=""),
+    def preset_changed(name, request: gr.Request):
+        view, lang = studio.preset_view(name), lang_of(request)
+        out = {models.note: preset_note(view, lang),
+               models.guider: gr.Dropdown(choices=guider_choices(view, lang), value=""),
                generate.examples: gr.Dataset(samples=example_rows(view))}
         out |= dict(zip(models.quant, (view["quantization"][r] for r in ("target", "guider", "base"))))
         out |= {fields[key]: view["form"][key] for key in fields}
-        return out
+        out[fields["max_new_tokens"]] = gr.Slider(maximum=MAX_NEW_TOKENS, value=view["form"]["max_new_tokens"])
+        return out  # (then load_models sets the maximum to what the preset's trio holds)
 
-    def load_models(name, guider, q_target, q_guider, q_base):
+    def load_models(name, guider, q_target, q_guider, q_base, max_new_tokens, request: gr.Request):
+        """Load the trio; the max-new-tokens slider then goes up to what it holds."""
+        lang, quantization = lang_of(request), quantization_of(q_target, q_guider, q_base)
         try:
-            return {models.status: studio.load(name, quantization_of(q_target, q_guider, q_base), guider)}
+            status = studio.load(name, quantization, guider, lang)
+            limit = studio.token_limit(name, quantization, guider)
         except (PresetError, ValueError) as err:
-            gr.Warning(str(err))
-            return {models.status: f"⚠️ {err}\n\n{studio.status_line()}"}
+            message = message_of(err, lang)
+            gr.Warning(message)
+            return {models.status: f"⚠️ {message}\n\n{studio.status_line(lang)}",
+                    fields["max_new_tokens"]: gr.Slider(maximum=MAX_NEW_TOKENS)}  # not loaded: the form's own limit
+        value = min(int(max_new_tokens or limit), limit)
+        return {models.status: status, fields["max_new_tokens"]: gr.Slider(maximum=limit, value=value)}
 
-    loaders = [models.preset, models.guider, *models.quant]
+    loaders = [models.preset, models.guider, *models.quant, fields["max_new_tokens"]]
+    loaded = [models.status, fields["max_new_tokens"]]
     models.preset.change(preset_changed, models.preset,
                          [models.note, models.guider, *models.quant, *generate.settings.inputs, generate.examples],
                          api_visibility="private").then(
-        load_models, loaders, models.status, api_visibility="private", concurrency_id="load", concurrency_limit=1)
+        load_models, loaders, loaded, api_visibility="private", concurrency_id="load", concurrency_limit=1)
     for dropdown in (models.guider, *models.quant):
-        dropdown.input(load_models, loaders, models.status, api_visibility="private", concurrency_id="load",
+        dropdown.input(load_models, loaders, loaded, api_visibility="private", concurrency_id="load",
                        concurrency_limit=1)
     generate.examples.click(lambda sample: sample[0] if sample else gr.skip(), generate.examples, generate.prompt,
                             api_visibility="private")
@@ -92,8 +120,7 @@ def run_panel(generate, learn, panel: dict) -> dict:
         out |= {column.text: panel[f"{stream}_text"], column.stats: panel[f"{stream}_stats"],
                 column.badge: panel[f"{stream}_badge"]}
     if "heatmap" in panel and ("record" in panel or len(panel["heatmap"]) < LIVE_HEATMAP_BYTES):
-        out |= {generate.headline: f"**The guider {panel['headline']}.**" + panel.get("flips_tip", ""),
-                generate.heatmap: panel["heatmap"],
+        out |= {generate.headline: panel["headline"] + panel.get("flips_tip", ""), generate.heatmap: panel["heatmap"],
                 generate.chart: panel["chart"]}
     if "record" in panel:
         out |= {generate.inspector.step: gr.Slider(maximum=max(panel["steps"], 1), value=panel["focus"]),
@@ -114,7 +141,7 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
                     top_p, max_new_tokens, seed, request: gr.Request):
         form = {"alpha": alpha, "schedule": schedule, "schedule_n": schedule_n, "temperature": temperature,
                 "top_p": top_p, "max_new_tokens": max_new_tokens, "seed": seed}  # the order of settings.inputs
-        lang = showcase.lang_of(request)
+        lang = lang_of(request)
         try:
             for panel in studio.generate_panels(session_of(request, "ui"), name,
                                                 quantization_of(q_target, q_guider, q_base), prompt, form,
@@ -124,16 +151,17 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
                     out |= showcase.verdict_values(studio, generate.verdict, panel["record"], lang)
                 yield out
         except USER_ERRORS as err:
-            raise user_error(err) from None
+            raise user_error(err, lang) from None
 
     def stop_clicked(request: gr.Request):
         if not studio.stop(session_of(request, "ui")):
-            gr.Info("Nothing is running.")
+            gr.Info(text("info.idle", lang_of(request)))
 
-    def inspect(state, step):
-        view = studio.inspect((state or {}).get("records", []), step)
-        return {inspector.summary: view["summary"], inspector.formula: view["formula"],
-                inspector.target: view["target"], inspector.pushed: view["pushed"], inspector.guided: view["guided"]}
+    def inspect(state, step, request: gr.Request):
+        lang = lang_of(request)
+        view = studio.inspect((state or {}).get("records", []), step, lang)
+        return {inspector.summary: view["summary"]} | {
+            getattr(inspector, name): table(view[name], name, lang) for name in ("formula", "target", "pushed", "guided")}
 
     inputs = [models.preset, models.guider, *models.quant, generate.prompt, *generate.settings.inputs]
 
@@ -145,7 +173,7 @@ def wire_generate(studio: Studio, models, generate, learn, concurrency: int) -> 
             run_clicked, inputs, run_outputs(generate, learn), api_visibility="private", concurrency_id=MODEL_POOL,
             concurrency_limit=concurrency, show_progress="minimal").then(
             stop_usable(False), None, generate.stop, api_visibility="private", queue=False).then(
-            studio.status_line, None, models.status, api_visibility="private").then(
+            status_of(studio), None, models.status, api_visibility="private").then(
             inspect, [generate.state, inspector.step], inspector_outputs, api_visibility="private")
     generate.stop.click(stop_clicked, None, None, api_visibility="private", concurrency_limit=None, queue=False)
     inspector.step.change(inspect, [generate.state, inspector.step], inspector_outputs, api_visibility="private",
@@ -166,11 +194,12 @@ def wire_steering(studio: Studio, models, generate, concurrency: int) -> None:
     def fork_clicked(kind):
         @gpu
         def clicked(state, step, q_target, q_guider, q_base, request: gr.Request):
+            lang = lang_of(request)
             try:
                 view = studio.fork((state or {}).get("record"), (state or {}).get("records", []), step, kind,
-                                   quantization_of(q_target, q_guider, q_base), session_of(request, "ui"))
+                                   quantization_of(q_target, q_guider, q_base), session_of(request, "ui"), lang)
             except USER_ERRORS as err:
-                raise user_error(err) from None
+                raise user_error(err, lang) from None
             return {fork.summary: view["summary"], fork.full: view["full_text"], fork.text: view["text"],
                     fork.badge: view["badge"]}
         return clicked
@@ -180,27 +209,28 @@ def wire_steering(studio: Studio, models, generate, concurrency: int) -> None:
                      top_p, max_new_tokens, seed, request: gr.Request):
         form = {"schedule": schedule, "schedule_n": schedule_n, "temperature": temperature, "top_p": top_p,
                 "max_new_tokens": max_new_tokens, "seed": seed}
+        lang = lang_of(request)
         try:
             result = studio.alpha_grid(name, quantization_of(q_target, q_guider, q_base), prompt, form, None, guider,
                                        session_of(request, "ui"))
         except USER_ERRORS as err:
-            raise user_error(err) from None
-        view = studio.alpha_view(result, alpha, showcase.lang_of(request))
+            raise user_error(err, lang) from None
+        view = studio.alpha_view(result, alpha, lang)
         return {grid.state: result, grid.strip: view["strip"], grid.summary: view["summary"],
                 grid.heatmap: view["heatmap"]}
 
     def scrubbed(result, alpha, request: gr.Request):
-        view = studio.alpha_view(result, alpha, showcase.lang_of(request))
+        view = studio.alpha_view(result, alpha, lang_of(request))
         return {grid.strip: view["strip"], grid.summary: view["summary"], grid.heatmap: view["heatmap"]}
 
     @gpu
     def compare_clicked(state, step, q_target, q_guider, q_base, request: gr.Request):
-        lang = showcase.lang_of(request)
+        lang = lang_of(request)
         try:
             view = studio.compare_pushes((state or {}).get("record"), (state or {}).get("records", []), step,
                                          quantization_of(q_target, q_guider, q_base), session_of(request, "ui"), lang)
         except USER_ERRORS as err:
-            raise user_error(err) from None
+            raise user_error(err, lang) from None
         table = gr.Dataframe(value=view["rows"], headers=view["headers"], visible=bool(view["rows"]))
         return {compare.summary: view["summary"], compare.table: table}
 
@@ -227,7 +257,7 @@ def wire_evaluate(studio: Studio, models, evaluation, concurrency: int) -> None:
     waits for a slot of the model pool like a run."""
     @gpu
     def evaluate_clicked(name, q_target, q_guider, q_base, n, alphas, request: gr.Request, progress=gr.Progress()):
-        lang = showcase.lang_of(request)
+        lang = lang_of(request)
 
         def report(done, total):  # one bar: every answer of every way of decoding
             count = int(n)
@@ -238,7 +268,7 @@ def wire_evaluate(studio: Studio, models, evaluation, concurrency: int) -> None:
             result = studio.evaluate(name, n, alphas, quantization_of(q_target, q_guider, q_base), report,
                                      session_of(request, "ui"))
         except USER_ERRORS as err:
-            raise user_error(err) from None
+            raise user_error(err, lang) from None
         view = studio.evaluation_panels(result, lang)
         return {evaluation.summary: view["summary"], evaluation.table: gr.Dataframe(view["rows"], headers=view["headers"]), evaluation.bars: view["bars"],
                 evaluation.sweep: view["sweep"], evaluation.raw: result,
@@ -248,4 +278,15 @@ def wire_evaluate(studio: Studio, models, evaluation, concurrency: int) -> None:
     evaluation.button.click(evaluate_clicked, [models.preset, *models.quant, evaluation.n, evaluation.alphas], outputs,
                             api_visibility="private", concurrency_id=MODEL_POOL, concurrency_limit=concurrency,
                             show_progress_on=evaluation.summary).then(
-        studio.status_line, None, models.status, api_visibility="private")  # it loads the preset's own guider
+        status_of(studio), None, models.status, api_visibility="private")  # it loads the preset's own guider
+
+
+def status_of(studio: Studio):
+    """A handler writing the models' status line in the visitor's language."""
+    def status(request: gr.Request):
+        return studio.status_line(lang_of(request))
+    return status
+
+
+def eval_headers(lang: str) -> list[str]:
+    return [text("ui.eval.decoding", lang), "pass@1", text("ui.eval.interval", lang), text("ui.eval.why", lang)]

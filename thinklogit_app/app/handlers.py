@@ -29,13 +29,14 @@ from ..models.hub import can_load
 from ..models.manager import ModelManager
 from ..models.presets import ROLES, PresetError, evaluation_variants
 from . import plots, pushes, steering, views
-from .i18n import text
+from .i18n import status_words, text
 from .tips import info
 from .session import HEAVY_EVERY_S, TEXT_EVERY_S, Job, Run, RunRegistry, Snapshot
 
 EVAL_MAX_N = validation.EVAL_MAX_N
 MAX_GRID = 25  # alphas in one batched grid (each is a row of all three models' caches)
 KEEP_EXPORTS = 32  # exported traces kept on disk (a long run's trace is megabytes)
+PROMPT_MARGIN = 32  # positions the max-new-tokens slider leaves for the prompt
 
 
 class Studio:
@@ -60,14 +61,26 @@ class Studio:
             "examples": [{"prompt": e["prompt"], "answer": str(e.get("answer", ""))} for e in examples],
         }
 
-    def load(self, name: str | None, quantization: dict | None = None, guider: str | None = None) -> str:
+    def load(self, name: str | None, quantization: dict | None = None, guider: str | None = None,
+             lang: str = "en") -> str:
         """Load (or keep) a preset's trio with the chosen guider; the status line afterwards."""
         chosen, guider, quantization = self.request(name, guider, quantization)
         self.manager.get(chosen.name, quantization, guider)
-        return self.manager.status_line()
+        return self.status_line(lang)
 
-    def status_line(self) -> str:
-        return self.manager.status_line()
+    def token_limit(self, name: str | None, quantization: dict | None = None, guider: str | None = None) -> int:
+        """The most new tokens the form offers for a preset's trio (loaded if it is not): the
+        fewest positions any of the three models holds, less PROMPT_MARGIN for the prompt; the
+        form's own limit when no model declares one."""
+        chosen, guider, quantization = self.request(name, guider, quantization)
+        positions = self.manager.get(chosen.name, quantization, guider).max_positions
+        if positions is None:
+            return validation.MAX_NEW_TOKENS
+        return max(1, min(validation.MAX_NEW_TOKENS, positions - PROMPT_MARGIN))
+
+    def status_line(self, lang: str = "en") -> str:
+        """The models' status line in `lang`."""
+        return self.manager.status_line(status_words(lang))
 
     def text_sent(self, preset: str | None, prompt: str | None) -> str:
         """The exact text the three models are fed for `prompt`: the preset's template filled in."""
@@ -136,7 +149,8 @@ class Studio:
         if heavy:
             out |= self.steering_panels(records, tooltips=snap.done, lang=lang)
         if snap.done:
-            out |= self.finished_panels(self.record_of(run, base.to_dict(), guided.to_dict(), reference), records)
+            out |= self.finished_panels(self.record_of(run, base.to_dict(), guided.to_dict(), reference), records,
+                                        lang)
         return out
 
     @staticmethod
@@ -144,14 +158,14 @@ class Studio:
         """The heavy views of a trace: the flip headline (and an ⓘ saying what a flip is), the
         heatmap and the chart. The heatmap's per-token top-5 tooltips come with the final redraw
         only: while a long run streams, they would make each redraw megabytes."""
-        return {"headline": views.flip_headline(records), "flips_tip": info(text("tip.flips", lang)),
-                "heatmap": steering.heatmap_html(records, tooltips=tooltips),
-                "chart": plots.token_chart(views.chart_series(records))}
+        return {"headline": views.headline(records, lang), "flips_tip": info(text("tip.flips", lang)),
+                "heatmap": steering.heatmap_html(records, tooltips=tooltips, lang=lang),
+                "chart": plots.token_chart(views.chart_series(records, lang), lang)}
 
-    def finished_panels(self, record: dict, records: list) -> dict:
+    def finished_panels(self, record: dict, records: list, lang: str = "en") -> dict:
         """What a finished run adds to the view: the record, its inspector, worked example and download."""
         focus = views.example_step(records)
-        return {"record": record, "records": records, "worked": views.worked_example(records),
+        return {"record": record, "records": records, "worked": views.worked_example(records, lang),
                 "steps": max(len(records) - 1, 0), "focus": records.index(focus) if focus is not None else 0,
                 "export": str(self.export(record))}
 
@@ -172,7 +186,7 @@ class Studio:
             out[f"{name}_text"] = stream["text"]
             out[f"{name}_stats"] = views.stream_stats(stream, lang)
             out[f"{name}_badge"] = views.answer_badge(stream["text"], reference, True, lang)["markdown"]
-        return out | self.finished_panels(record, records)
+        return out | self.finished_panels(record, records, lang)
 
     def generate_json(self, session: str, preset: str | None, prompt: str, settings: dict,
                       quantization: dict | None = None, every: float = TEXT_EVERY_S,
@@ -238,7 +252,7 @@ class Studio:
         """The scrubber at one alpha of a grid: the strip, that alpha's heatmap, text and summary."""
         entries = (result or {}).get("alphas") or []
         if not entries:
-            return {"strip": "", "heatmap": steering.heatmap_html([]), "summary": "", "text": ""}
+            return {"strip": "", "heatmap": steering.heatmap_html([], lang=lang), "summary": "", "text": ""}
         entry = min(entries, key=lambda e: abs(e["alpha"] - float(alpha or 0)))
         return {"strip": steering.alpha_strip_html(result, entry["alpha"], lang),
                 "heatmap": steering.grid_heatmap_html(entry, lang), "summary": steering.grid_summary(entry, lang),
@@ -246,7 +260,7 @@ class Studio:
 
     # ---- what one nudge sets off -----------------------------------------------------
     def fork(self, record: dict | None, records: list, step, kind: str, quantization: dict | None = None,
-             session: str | None = None) -> dict:
+             session: str | None = None, lang: str = "en") -> dict:
         """The run's prompt again, guided stream only: "stop" = guidance for steps 0..step only
         (schedule first:step+1, the run's alpha); "force" = at `step` the other candidate (the
         target's own pick where the guider flipped it, else the guided runner-up), then decode on."""
@@ -269,9 +283,9 @@ class Studio:
         full = {"ids": record["guided"]["ids"], "answer": extract_answer(record["guided"]["text"])}
         fork = {"ids": guided.ids, "answer": extract_answer(guided.text)}
         return {"text": guided.text, "full_text": record["guided"]["text"], "ids": guided.ids,
-                "summary": steering.fork_summary(kind, index, full, fork, token),
-                "badge": views.answer_badge(guided.text, reference, True)["markdown"],
-                "headline": views.flip_headline(guided.records), "records": guided.records}
+                "summary": steering.fork_summary(kind, index, full, fork, token, lang),
+                "badge": views.answer_badge(guided.text, reference, True, lang)["markdown"],
+                "headline": views.flip_headline(guided.records, lang), "records": guided.records}
     def compare_pushes(self, record: dict | None, records: list, step, quantization: dict | None = None,
                        session: str | None = None, lang: str = "en") -> dict:
         """What the preset's guider and each of its variants (ThinkLogit-DPO) push at one step of
@@ -313,12 +327,11 @@ class Studio:
 
     # ---- one token -----------------------------------------------------------------
     @staticmethod
-    def inspect(records: list, step) -> dict:
+    def inspect(records: list, step, lang: str = "en") -> dict:
         if not records:
-            return {"summary": "_Run a prompt first: then pick a step to see its numbers._",
-                    "formula": [], "target": [], "pushed": [], "guided": []}
+            return {"summary": text("step.empty", lang), "formula": [], "target": [], "pushed": [], "guided": []}
         index = max(0, min(int(step or 0), len(records) - 1))
-        return {"summary": views.step_summary(records[index])} | views.top_tables(records[index])
+        return {"summary": views.step_summary(records[index], lang)} | views.top_tables(records[index], lang)
 
     # ---- evaluation ----------------------------------------------------------------
     def evaluate(self, preset: str | None, n, alphas: str, quantization: dict | None = None,

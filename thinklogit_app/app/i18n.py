@@ -8,6 +8,7 @@ uses no key the table lacks.
 from __future__ import annotations
 
 from ..evaluation.evaluate import COLUMN_LABELS
+from ..models.manager import STATUS_WORDS
 from . import tips
 
 LANGUAGES = ("en", "ja")
@@ -167,6 +168,7 @@ UI_EN = {
     "compare.variant": "{name} guider",
     "compare.token": "token",
     "compare.change": "change",
+    "compare.push": "α·({guider} − base)",
     "compare.title": "**Step {step}** (the guided stream wrote `{token}`): what each guider pair pushes, α·(guider − base)",
     "compare.line": "**{name}**: pushes `{top}` hardest ({top_push:+.2f}); on `{written}` {push:+.2f}",
     "compare.none": "_This preset has one guider: nothing to compare (presets with a ThinkLogit-DPO guider have two)._",
@@ -245,7 +247,8 @@ UI_JA = {
     "compare.variant": "{name} のガイダー",
     "compare.token": "トークン",
     "compare.change": "変化",
-    "compare.title": "**ステップ {step}**（誘導ありの出力は `{token}` を書いた）：各ガイダー対の押し出し α·(guider − base)",
+    "compare.push": "α·({guider} − ベース)",
+    "compare.title": "**ステップ {step}**（誘導ありの出力は `{token}` を書いた）：各ガイダー対の押し出し α·(ガイダー − ベース)",
     "compare.line": "**{name}**：最も強く押すのは `{top}`（{top_push:+.2f}）；`{written}` には {push:+.2f}",
     "compare.none": "_このプリセットにはガイダーが一つしかないため比べられません（ThinkLogit-DPO のガイダーを持つプリセットには二つあります）。_",
     "compare.first": "まずプロンプトを実行し、ステップを選んでからガイダーを比べてください",
@@ -264,8 +267,151 @@ UI_JA = {
     "format.other": "Enter で実行、Shift+Enter で改行。",
 }
 
-EN |= UI_EN | tips.EN  # tips.py: one line in words per number on screen
-JA |= UI_JA | tips.JA
+# What the server writes into the views: stop reasons, tooltips, the inspector, the flip headline,
+# the worked example, the heatmap's bar, the alpha grid, the forks, the chart, the models' status.
+VIEWS_EN = {
+    "stop.eos": "eos", "stop.max_new_tokens": "max new tokens", "stop.repetition": "repetition",
+    "stop.cancelled": "cancelled", "stop.superseded": "superseded by a newer run",
+    "hover.head": "step {step} · <b>'{token}'</b> · prob {before} → {after} · KL {kl:.3f}",
+    "hover.flipped": "flipped from '{token}'",
+    "hover.columns": "target top-5 │ guided top-5",
+    "table.picked": "◀ picked", "table.chosen": "chosen", "table.target_pick": "target's pick",
+    "head.token": "token", "head.target_logit": "target logit", "head.guider_logit": "guider logit",
+    "head.base_logit": "base logit", "head.delta": "α·(guider − base)", "head.guided_logit": "guided logit",
+    "head.guided_prob": "guided prob", "head.target_prob": "target prob", "head.pushed_up": "pushed up",
+    "head.delta_up": "Δ up", "head.pushed_down": "pushed down", "head.delta_down": "Δ down",
+    "ui.formula": "guided = target + α·(guider − base), for the written token and the target's own pick",
+    "step.summary": ("Step **{step}** (α {alpha:g}): wrote `{token}` — {verdict}; its probability {before:.3f} (target) "
+                     "→ {after:.3f} (guided), KL(guided‖target) {kl:.3f}."),
+    "step.flipped": "the guider **flipped** the target's own pick `{pick}`",
+    "step.kept": "the target's own pick, **kept**",
+    "step.empty": "_Run a prompt first: then pick a step to see its numbers._",
+    "flips.head": "flipped {flipped} of {tokens} tokens",
+    "flips.none": ": the guided stream wrote what the target alone would have written at every step",
+    "flips.one": "step {step}, `{pick}`→`{token}`",
+    "flips.sep": ", ",
+    "flips.colon": ": ",
+    "flips.more": ", and {n} more",
+    "flips.sentence": "**The guider {headline}.**",
+    "worked.from": "From this run, step **{step}**, α = **{alpha:g}**:",
+    "worked.line": ("{label} `{token}`: target {target:.3f} + {alpha:g} × (guider {guider:.3f} − base {base:.3f}) "
+                    "= **{guided:.3f}** (prob {before:.3f} → {after:.3f})"),
+    "worked.chosen": "chosen token",
+    "worked.pick": "the target's own pick",
+    "worked.flipped": ("The guider pair moved `{token}` above `{pick}`: ThinkLogit wrote a different token than the "
+                       "target's own top pick. In the whole run: {headline}."),
+    "worked.kept": ("The guider flipped no token in this run; this is the step where guidance changed the chosen "
+                    "token's probability most."),
+    "heat.empty": "Run a prompt: its guided text, coloured token by token, appears here.",
+    "grid.flip": "step {step} `{pick}`→`{token}`",
+    "grid.summary": "**α {alpha:g}**: answer `{answer}`{verdict} · {tokens} tokens · flipped {flipped}",
+    "fork.same": "**the very same text as the full run**",
+    "fork.leaves": "the text leaves the full run's at step **{step}**",
+    "fork.stop": "Guided only for steps 0–{step} (α 0 after)",
+    "fork.force": "Step {step} forced to `{token}`, then decoded on",
+    "fork.summary": ("{what}: {tokens} tokens, {outcome}. Answer: full run `{full}`, this one `{fork}`."),
+    "chart.bars": "prob change of the chosen token (guided − target)",
+    "chart.kl": "KL(guided ‖ target)",
+    "chart.flips": "flipped (chosen ≠ target's pick)",
+    "chart.x": "generated token (step)",
+    "chart.y": "prob change",
+    "chart.y2": "KL (nats)",
+    "info.idle": "Nothing is running.",
+    "note.cannot": "⚠️ **Cannot load here:** {why}",
+    "guider.own": "{name} (the preset's)",
+    "guider.preset": "the preset's guider",
+    "schedule.constant": "constant", "schedule.warmup": "warm-up", "schedule.ramp": "ramp",
+    "schedule.first": "first N only",
+    "quant.none": "none",
+    "common.complete": "Complete",  # Gradio's own key, missing from its Japanese table
+    **{f"status.{key}": value for key, value in STATUS_WORDS.items()},
+}
+
+VIEWS_JA = {
+    "stop.eos": "終了トークン", "stop.max_new_tokens": "最大生成トークン数", "stop.repetition": "繰り返し",
+    "stop.cancelled": "停止済み", "stop.superseded": "新しい実行に置き換え",
+    "hover.head": "ステップ {step} · <b>'{token}'</b> · 確率 {before} → {after} · KL {kl:.3f}",
+    "hover.flipped": "'{token}' から反転",
+    "hover.columns": "ターゲットの上位 5 │ ガイド付きの上位 5",
+    "table.picked": "◀ 選択", "table.chosen": "選ばれた", "table.target_pick": "ターゲットの第 1 候補",
+    "head.token": "トークン", "head.target_logit": "ターゲットのロジット", "head.guider_logit": "ガイダーのロジット",
+    "head.base_logit": "ベースのロジット", "head.delta": "α·(ガイダー − ベース)", "head.guided_logit": "ガイド付きロジット",
+    "head.guided_prob": "ガイド付き確率", "head.target_prob": "ターゲットの確率", "head.pushed_up": "押し上げ",
+    "head.delta_up": "Δ 上げ", "head.pushed_down": "押し下げ", "head.delta_down": "Δ 下げ",
+    "ui.formula": "ガイド付き = ターゲット + α·(ガイダー − ベース)：書かれたトークンとターゲット自身の第 1 候補について",
+    "step.summary": ("ステップ **{step}**（α {alpha:g}）：`{token}` を書いた — {verdict}。その確率は {before:.3f}（ターゲット）"
+                     "→ {after:.3f}（ガイド付き）、KL(ガイド付き‖ターゲット) {kl:.3f}。"),
+    "step.flipped": "ガイダーがターゲット自身の第 1 候補 `{pick}` を**反転**させた",
+    "step.kept": "ターゲット自身の第 1 候補を**維持**",
+    "step.empty": "_まずプロンプトを実行し、ステップを選ぶとその数値が表示されます。_",
+    "flips.head": "{tokens} トークン中 {flipped} トークンを反転",
+    "flips.none": "：ガイド付きの出力は、どのステップでもターゲット単体と同じトークンを書きました",
+    "flips.one": "ステップ {step}、`{pick}`→`{token}`",
+    "flips.sep": "、",
+    "flips.colon": "：",
+    "flips.more": "、ほか {n} 件",
+    "flips.sentence": "**ガイダーは {headline}。**",
+    "worked.from": "この実行のステップ **{step}**、α = **{alpha:g}**：",
+    "worked.line": ("{label} `{token}`：ターゲット {target:.3f} + {alpha:g} × (ガイダー {guider:.3f} − ベース {base:.3f}) "
+                    "= **{guided:.3f}**（確率 {before:.3f} → {after:.3f}）"),
+    "worked.chosen": "選ばれたトークン",
+    "worked.pick": "ターゲット自身の第 1 候補",
+    "worked.flipped": ("ガイダー対が `{token}` を `{pick}` より上に押し上げました：ThinkLogit はターゲット自身の第 1 候補と"
+                       "異なるトークンを書きました。実行全体では：{headline}。"),
+    "worked.kept": ("この実行でガイダーが反転させたトークンはありません。これは、ガイドが選ばれたトークンの確率を"
+                    "最も大きく変えたステップです。"),
+    "heat.empty": "プロンプトを実行すると、ガイド付きの文がトークンごとに色分けされてここに表示されます。",
+    "grid.flip": "ステップ {step} `{pick}`→`{token}`",
+    "grid.summary": "**α {alpha:g}**：答え `{answer}`{verdict} · {tokens} トークン · 反転 {flipped} 件",
+    "fork.same": "**全体の実行とまったく同じ文**",
+    "fork.leaves": "ステップ **{step}** で全体の実行の文から分かれます",
+    "fork.stop": "ステップ 0–{step} だけを誘導（その後は α 0）",
+    "fork.force": "ステップ {step} を `{token}` に強制し、その後デコードを続行",
+    "fork.summary": "{what}：{tokens} トークン、{outcome}。答え：全体の実行 `{full}`、こちら `{fork}`。",
+    "chart.bars": "選ばれたトークンの確率の変化（ガイド付き − ターゲット）",
+    "chart.kl": "KL(ガイド付き ‖ ターゲット)",
+    "chart.flips": "反転（選ばれたトークン ≠ ターゲットの第 1 候補）",
+    "chart.x": "生成されたトークン（ステップ）",
+    "chart.y": "確率の変化",
+    "chart.y2": "KL（単位 nats）",
+    "info.idle": "実行中のものはありません。",
+    "note.cannot": "⚠️ **ここでは読み込めません：** {why}",
+    "guider.own": "{name}（プリセット既定）",
+    "guider.preset": "既定",  # (a phone shows a few characters of a dropdown's choice)
+    "schedule.constant": "一定", "schedule.warmup": "ウォームアップ", "schedule.ramp": "ランプ",
+    "schedule.first": "最初の N トークンのみ",
+    "quant.none": "なし",
+    "common.complete": "完了",
+    "status.none": "まだモデルを読み込んでいません：プリセットを選んでください。",
+    "status.loaded": ("**{preset}**{guider} を **{device}** に読み込み済み · {dtype} · 量子化：{quantization} · "
+                      "メモリ上の重み {memory}（上限 {budget}）"),
+    "status.guider": "（ガイダー **{guider}**）",
+    "status.quant_role": "{role}：{mode}", "status.mode_none": "なし",
+    "status.role_target": "ターゲット", "status.role_guider": "ガイダー", "status.role_base": "ベース",
+    "status.guiders_loaded": "読み込み済みのガイダー：{guiders}",
+    "status.own_guider": "プリセット既定",
+    "status.trios_loaded": "読み込み済みのトリオ：{trios}",
+    "status.trio": "{preset}（{modes}、実行中 {runs}）",
+    "status.gpu_memory": "GPU メモリ使用量 {memory}",
+    "status.policy": ("ほかのプリセットや量子化もメモリ上限の範囲でこれらと並べて読み込みます。どの実行も使っていないトリオのうち"
+                      "最も長く使われていないものから解放します。誰かの選択のためにほかの人の実行を止めることはありません"),
+}
+
+# The shipped presets' descriptions (assets/presets.json) in Japanese; a preset not listed here
+# shows its own description.
+PRESETS_JA = {
+    "tiny-sums": ("このプロジェクトで学習した組み込みの小さなトリオ（`python -m thinklogit_app organism train`）："
+                  "どこでもオフラインで動きます。"),
+    "two-styles": ("組み込みの小さなトリオ。ガイダーはターゲットが苦手な連鎖の書き方へ誘導し、thinklogit-dpo ガイダーは"
+                   "ターゲットが正しく解ける書き方へ誘導するよう学習しました（`python -m thinklogit_app organism styles`）。"),
+    "qwen2.5-7b-instruct+r1-distill-1.5b": ("Qwen2.5-7B-Instruct を DeepSeek-R1-Distill-Qwen-1.5B から "
+                                            "Qwen2.5-Math-1.5B を引いた差で誘導（GPU とハブへのアクセスがあるホスト向け）。"),
+    "qwen2.5-32b+r1-distill-1.5b": ("論文の設定：Qwen2.5-32B（4 ビット nf4、約 18 GB）を DeepSeek-R1-Distill-Qwen-1.5B から "
+                                    "Qwen2.5-Math-1.5B を引いた差で誘導。"),
+}
+
+EN |= UI_EN | tips.EN | VIEWS_EN  # tips.py: one line in words per number on screen
+JA |= UI_JA | tips.JA | VIEWS_JA
 TRANSLATIONS = {"en": EN, "ja": JA}
 
 PAPER = "https://arxiv.org/abs/2507.12759"
@@ -280,13 +426,27 @@ JA_MARKDOWN = {
 各ステップで 3 つのモデルは同じテキストを読み、語彙の各エントリに 1 つずつロジットを出します。ThinkLogit は、推論用の
 微調整が小さなモデルにもたらした **差分** を大きなモデルのロジットに足し込みます：
 
-$$\\ell_{{\\text{{guided}}}} = \\ell_{{\\text{{target}}}} + \\alpha\\,\\big(\\ell_{{\\text{{guider}}}} - \\ell_{{\\text{{base}}}}\\big)$$
+$$\\ell_{{\\text{{ガイド付き}}}} = \\ell_{{\\text{{ターゲット}}}} + \\alpha\\,\\big(\\ell_{{\\text{{ガイダー}}}} - \\ell_{{\\text{{ベース}}}}\\big)$$
 
 温度と top-p は足し算のあとに適用します。`α = 0` はターゲット単体です。論文は 100 トークンのウォームアップ（最初は α = 0）
 のあとに `α = 1` を使います。ヒートマップは各ガイド付きトークンを、ガイドがその確率をどれだけ変えたか
 （ガイド付き − ターゲット、−1…1 の固定スケール）で色分けします。▴ の付いたトークンは反転です：書かれたトークンが
 ターゲット自身の第 1 候補と異なります。
 論文：[arXiv 2507.12759]({PAPER}) · 著者のコード：github.com/yunx-z/think-logit。""",
+    "md.reading": """**このグラフの読み方。** ガイド付きの各トークンは、ガイドが *そのトークン自身の* 確率をどれだけ変えたかで
+色分けされます：ガイド付きの確率 − ターゲットの確率を、−1（青）から 0（無色）を経て +1（赤）まで、どの実行・どの α でも
+同じ 1 つの固定スケールで示します。ターゲットがもともと確信していたトークンは、ガイダーがどれだけ強く押しても淡いままです。
+▴ 付きの枠で囲まれたトークンは **反転** です：書かれたトークンがターゲット自身の第 1 候補ではありません —
+ガイダーが *何を* 書くかを変えたのはこの場所だけです。早い段階の 1 回の反転だけで十分なことも多くあります：
+インスペクターの「このトークンのあとは誘導をやめる」で、その 1 回の反転だけが何を引き起こすかを確かめられます。
+
+- **確率の変化**（棒）：書かれたトークンの確率、ガイド付き − ターゲット。
+- **KL**（線）：KL(ガイド付き ‖ ターゲット)、単位は nats — ガイドが次トークンの分布全体をどれだけ動かしたか（0 = まったく動かしていない）。
+- **ターゲット／ガイダー／ベースのロジット**：各モデルがトークンにつける生のスコア（高いほど起こりやすい）。
+- **α·(ガイダー − ベース)**：推論用の微調整がそのトークンについて変えた量の α 倍。ターゲットのスコアに足されます。
+- **ガイド付きロジット**：ターゲットのロジット + α·(ガイダー − ベース)。ガイド付きの出力はこのスコアからサンプリングします。
+- **Δ 上げ／Δ 下げ**：α·(ガイダー − ベース) が最も上げた／下げたトークン（どのモデルも書かない特殊トークンは除く）。
+""",
     "md.legend": ("色 = 書かれた各トークンの確率の変化（ガイド付き − ターゲット）。固定スケールで −1（青：ガイドにより"
                   "ずっと起こりにくくなった）から 0（無色）を経て +1（赤：ずっと起こりやすくなった）まで、どの実行・どの α "
                   "でも同じです。▴ = 反転：書かれたトークンがターゲット自身の第 1 候補と異なる（グラフでは三角）。"
@@ -294,7 +454,8 @@ $$\\ell_{{\\text{{guided}}}} = \\ell_{{\\text{{target}}}} + \\alpha\\,\\big(\\el
 }
 # The English each Japanese Markdown text was translated from (sha1 of texts.py's text): a test
 # fails when the English changes, so the Japanese is brought up to date with it.
-TRANSLATED_FROM = {"md.intro": "5872603d1412", "md.how": "1ed9e016e9b6", "md.legend": "55611dfb7b47"}
+TRANSLATED_FROM = {"md.intro": "5872603d1412", "md.how": "1ed9e016e9b6", "md.legend": "55611dfb7b47",
+                   "md.reading": "fe01dd6e72bf"}
 JA |= JA_MARKDOWN
 
 
@@ -302,7 +463,8 @@ def tables() -> dict[str, dict[str, str]]:
     """Both languages' tables for gr.I18n, the English Markdown texts (texts.py) included."""
     from . import texts  # texts -> views -> this module: imported late
 
-    english = EN | {"md.intro": texts.INTRO, "md.how": texts.HOW_IT_WORKS, "md.legend": texts.LEGEND}
+    english = EN | {"md.intro": texts.INTRO, "md.how": texts.HOW_IT_WORKS, "md.legend": texts.LEGEND,
+                    "md.reading": texts.READING}
     return {"en": english, "ja": JA}
 
 
@@ -321,3 +483,13 @@ def text(key: str, lang: str = "en", **values) -> str:
     if key not in table:
         raise KeyError(f"no {lang!r} text for {key!r}: add it to thinklogit_app/app/i18n.py")
     return table[key].format(**values) if values else table[key]
+
+
+def status_words(lang: str = "en") -> dict[str, str]:
+    """The models' status line's words (models.manager.STATUS_WORDS) in `lang`."""
+    return {key: text(f"status.{key}", lang) for key in STATUS_WORDS}
+
+
+def preset_description(name: str, description: str, lang: str = "en") -> str:
+    """A preset's description in `lang`: the shipped presets' in Japanese, any other as written."""
+    return PRESETS_JA.get(name, description) if lang == "ja" else description

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from .i18n import text
+
 STEER_COLOUR = "#d62728"
 DELTA_COLOUR = "#1f77b4"
 KL_COLOUR = "#ff7f0e"
@@ -22,7 +24,7 @@ def _themeless(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def token_chart(series: dict) -> go.Figure:
+def token_chart(series: dict, lang: str = "en") -> go.Figure:
     """Per guided token: how much guidance changed the chosen token's probability (bars,
     guided - target, on a fixed -1..1 axis so runs compare), KL(guided || target) (line,
     right axis), flips marked; hovering a step's column shows target top-5 vs guided top-5, and
@@ -30,24 +32,24 @@ def token_chart(series: dict) -> go.Figure:
     steered = [i for i, s in enumerate(series["steered"]) if s]
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=series["step"], y=series["change"], name="prob change of the chosen token (guided − target)",
+        x=series["step"], y=series["change"], name=text("chart.bars", lang),
         marker_color=DELTA_COLOUR, hovertext=series["hover"], hoverinfo="text",
     ))
     fig.add_trace(go.Scatter(
-        x=series["step"], y=series["kl"], name="KL(guided ‖ target)", mode="lines",
+        x=series["step"], y=series["kl"], name=text("chart.kl", lang), mode="lines",
         line={"color": KL_COLOUR, "width": 1.5}, yaxis="y2", hoverinfo="skip",
     ))
     fig.add_trace(go.Scatter(
         x=[series["step"][i] for i in steered], y=[series["change"][i] for i in steered],
-        name="flipped (chosen ≠ target's pick)", mode="markers",
+        name=text("chart.flips", lang), mode="markers",
         marker={"color": STEER_COLOUR, "symbol": "triangle-up", "size": 12, "line": {"color": "black", "width": 1}},
         hoverinfo="skip",  # its bar's hover says the same
     ))
     fig.update_layout(  # hovermode "x": the whole column of a step hovers (and clicks) its bar, flat bars too
         height=320, margin={"l": 50, "r": 50, "t": 30, "b": 40}, bargap=0.05, hovermode="x",
-        xaxis={"title": "generated token (step)"},
-        yaxis={"title": "prob change", "zeroline": True, "range": [-1.05, 1.05]},
-        yaxis2={"title": "KL (nats)", "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
+        xaxis={"title": text("chart.x", lang)},
+        yaxis={"title": text("chart.y", lang), "zeroline": True, "range": [-1.05, 1.05]},
+        yaxis2={"title": text("chart.y2", lang), "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False},
         legend={"orientation": "h", "y": -0.22, "x": 0},  # under the axis, clear of the toolbar on a phone
         hoverlabel={"font": {"family": "monospace", "size": 11}, "align": "left"},
     )

@@ -39,7 +39,7 @@ def push_rows(pushes: dict[str, torch.Tensor], hidden: torch.Tensor, token_of: C
 
 def push_headers(names: list[str], lang: str = "en") -> list[str]:
     change = [text("compare.change", lang)] if len(names) == 2 else []
-    return [text("compare.token", lang), *(f"α·({guider_label(n, lang)} − base)" for n in names), *change, ""]
+    return [text("compare.token", lang), *(text("compare.push", lang, guider=guider_label(n, lang)) for n in names), *change, ""]
 
 
 def push_summary(pushes: dict[str, torch.Tensor], hidden: torch.Tensor, token_of: Callable[[int], str], step: int,

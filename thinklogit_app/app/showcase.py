@@ -12,6 +12,7 @@ import gradio as gr
 from ..evaluation.record import gallery
 from . import views
 from .handlers import Studio
+from .errors import message_of
 from .i18n import language_of
 
 
@@ -40,7 +41,7 @@ def replay_panel(L: gr.I18n) -> SimpleNamespace:
             shipped = gr.Dropdown(gallery(), value=None, label=L("ui.replay.gallery"), elem_id="replay-gallery",
                                   scale=3)
             upload = gr.File(label=L("ui.replay.upload"), file_types=[".json"], type="filepath",
-                             elem_id="replay-upload", scale=2, height=90)
+                             elem_id="replay-upload", scale=2, height=120)  # room for three lines of Japanese
     return SimpleNamespace(shipped=shipped, upload=upload)
 
 
@@ -77,11 +78,13 @@ def wire_replay(studio: Studio, generate, learn, verdict, replay, run_panel, run
         try:
             panel = studio.replay(Path(path).read_bytes(), lang)
         except (OSError, ValueError) as err:
-            raise gr.Error(str(err), print_exception=False) from None
-        view = studio.inspect(panel["records"], panel["focus"])
+            raise gr.Error(message_of(err, lang), print_exception=False) from None
+        view = studio.inspect(panel["records"], panel["focus"], lang)
         return (run_panel(generate, learn, panel) | verdict_values(studio, verdict, panel["record"], lang)
                 | {generate.prompt: panel["record"].get("prompt", gr.skip())}
-                | {getattr(inspector, key): value for key, value in view.items()})
+                | {inspector.summary: view["summary"]}
+                | {getattr(inspector, key): {"headers": views.table_headers(key, lang), "data": view[key]}
+                   for key in ("formula", "target", "pushed", "guided")})
 
     outputs = list(dict.fromkeys(run_outputs(generate, learn) + [verdict.card, verdict.export, generate.prompt] + [
         getattr(inspector, key) for key in studio.inspect([], 0)]))
@@ -117,6 +120,8 @@ def replay_api(studio: Studio):
 FOCUSABLE_VIEWS = ("#baseline-text", "#guided-text", "#verdict", "#heatmap", "#chart", "#step-summary",
                    "#eval-summary", "#eval-table", "#eval-bars", "#eval-sweep", "#worked")
 CSS = """
+#examples .paginate { font-size: 0; }  /* Gradio's "Pages:" is English only: the page numbers say it */
+#examples .paginate button { font-size: var(--text-sm); }
 *:focus-visible { outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }
 #verdict { border-left: 4px solid var(--color-accent); padding-left: 12px; }
 @media (max-width: 640px) {  /* a phone's first screen: the intro and status compact, the prompt and Run in view */

@@ -65,9 +65,9 @@ def colour(change: float) -> str:
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{min(abs(change), 1.0):.3f})"
 
 
-def tooltip(record: StepTrace) -> str:
+def tooltip(record: StepTrace, lang: str = "en") -> str:
     """The token's hover text (step, probabilities, target top-5 vs guided top-5) as plain lines."""
-    return html.unescape(re.sub(r"</?b>", "", hover_text(record).replace("<br>", "\n")))
+    return html.unescape(re.sub(r"</?b>", "", hover_text(record, lang=lang).replace("<br>", "\n")))
 
 
 def _span(step: int, token: str, change: float, flip: bool, title: str | None, focus: bool = False) -> str:
@@ -80,13 +80,13 @@ def _span(step: int, token: str, change: float, flip: bool, title: str | None, f
             f'style="background:{colour(change)}">{html.escape(text)}</span>')
 
 
-def heatmap_html(records: list[StepTrace], focus: int | None = None, tooltips: bool = True) -> str:
+def heatmap_html(records: list[StepTrace], focus: int | None = None, tooltips: bool = True, lang: str = "en") -> str:
     """The guided text, one clickable span per token (data-step), coloured by guided - target
     probability of the written token; flips (written != the target's own top pick) outlined, ▴;
     with `tooltips`, hovering a token shows its target top-5 vs guided top-5."""
     if not records:
-        return '<div class="tl-heat"><em>Run a prompt: its guided text, coloured token by token, appears here.</em></div>'
-    spans = [_span(r.step, r.token, prob_change(r), r.steered and not r.forced, tooltip(r) if tooltips else None,
+        return f'<div class="tl-heat"><em>{html.escape(text("heat.empty", lang))}</em></div>'
+    spans = [_span(r.step, r.token, prob_change(r), r.steered and not r.forced, tooltip(r, lang) if tooltips else None,
                    r.step == focus) for r in records]
     return '<div class="tl-heat">' + "".join(spans) + "</div>"
 
@@ -137,26 +137,28 @@ def alpha_strip_html(result: dict, current: float | None = None, lang: str = "en
 
 def grid_summary(entry: dict, lang: str = "en") -> str:
     """One alpha of the grid in words: its answer, its verdict, its flips (what they mean on an ⓘ)."""
-    verdict = {True: " ✔ correct", False: " ✘ incorrect"}.get(entry["correct"], "")
+    verdict = {True: " " + text("card.correct", lang), False: " " + text("card.incorrect", lang)}.get(entry["correct"], "")
     flips = entry["flips"]
-    where = ", ".join(f"step {f['step']} `{_md(f['target_pick'])}`→`{_md(f['token'])}`" for f in flips[:4])
-    return (f"**α {entry['alpha']:g}**: answer `{entry['answer']}`{verdict} · {len(entry['ids'])} tokens · "
-            f"flipped {len(flips)}" + (f": {where}" + (" …" if len(flips) > 4 else "") if flips else "")
+    where = text("flips.sep", lang).join(text("grid.flip", lang, step=f["step"], pick=_md(f["target_pick"]),
+                                              token=_md(f["token"])) for f in flips[:4])
+    return (text("grid.summary", lang, alpha=entry["alpha"], answer=entry["answer"], verdict=verdict,
+                 tokens=len(entry["ids"]), flipped=len(flips))
+            + (text("flips.colon", lang) + where + (" …" if len(flips) > 4 else "") if flips else "")
             + info(text("tip.grid", lang)))
 
 
-def fork_summary(kind: str, step: int, full: dict, fork: dict, token: str | None = None) -> str:
+def fork_summary(kind: str, step: int, full: dict, fork: dict, token: str | None = None, lang: str = "en") -> str:
     """What the fork changed: where its tokens leave the full run's, and both answers."""
     same = next((i for i, (a, b) in enumerate(zip(full["ids"], fork["ids"])) if a != b), None)
     if same is None and len(full["ids"]) == len(fork["ids"]):
-        outcome = "**the very same text as the full run**"
+        outcome = text("fork.same", lang)
     else:
         at = same if same is not None else min(len(full["ids"]), len(fork["ids"]))
-        outcome = f"the text leaves the full run's at step **{at}**"
-    what = (f"Guided only for steps 0–{step} (α 0 after)" if kind == "stop"
-            else f"Step {step} forced to `{_md(token or '')}`, then decoded on")
-    return (f"{what}: {len(fork['ids'])} tokens, {outcome}. Answer: full run `{full.get('answer')}`, "
-            f"this one `{fork.get('answer')}`.")
+        outcome = text("fork.leaves", lang, step=at)
+    what = (text("fork.stop", lang, step=step) if kind == "stop"
+            else text("fork.force", lang, step=step, token=_md(token or "")))
+    return text("fork.summary", lang, what=what, tokens=len(fork["ids"]), outcome=outcome,
+                full=full.get("answer"), fork=fork.get("answer"))
 
 
 def _md(token: str) -> str:

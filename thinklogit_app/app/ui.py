@@ -16,11 +16,10 @@ import gradio as gr
 from ..models.presets import QUANTIZATIONS
 from ..validation import ALPHA_RANGE, MAX_NEW_TOKENS, SCHEDULE_LABELS, TEMPERATURE_RANGE
 from ..evaluation.evaluate import DEFAULT_ALPHAS
-from . import api, events, showcase, steering, tips
+from . import api, events, language, showcase, steering, tips
 from .handlers import EVAL_MAX_N, Studio
 from .i18n import tables
 from .plots import token_chart
-from .texts import READING
 from .views import TABLE_HEADERS, chart_series
 
 GENERATE_CONCURRENCY = int(os.environ.get("THINKLOGIT_CONCURRENCY", "2"))
@@ -33,19 +32,19 @@ def models_panel(studio: Studio, first: dict) -> SimpleNamespace:
     with gr.Row(equal_height=True):
         preset = gr.Dropdown(studio.manager.choices(), value=first["name"], label=L("ui.preset"), scale=3,
                              elem_id="preset")
-        guider = gr.Dropdown(first["guiders"], value="", label=L("ui.guider"), scale=2, elem_id="guider")
+        guider = gr.Dropdown(events.guider_choices(first), value="", label=L("ui.guider"), scale=2, elem_id="guider")
         with gr.Column(scale=3):
             with gr.Accordion(L("ui.advanced.models"), open=False, elem_id="advanced-models"):
                 with gr.Row():
                     quant = {role: gr.Dropdown(list(QUANTIZATIONS), value=first["quantization"][role],
                                                label=L(f"ui.quant.{role}"), min_width=100)
                              for role in ("target", "guider", "base")}
-    note = gr.Markdown(events.preset_note(first))
+    note = gr.Markdown(events.preset_note(first))  # these and the choices: in the visitor's language on load
     status = gr.Markdown(studio.status_line(), elem_id="status")
     return SimpleNamespace(preset=preset, guider=guider, quant=list(quant.values()), note=note, status=status)
 
 
-def settings_panel(form: dict) -> SimpleNamespace:
+def settings_panel(form: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamespace:
     """The decoding settings, in the order the form dict (validation.form_values) names them;
     max new tokens up to what the loaded models hold."""
     with gr.Accordion(L("ui.advanced.decoding"), open=False, elem_id="advanced-decoding"):
@@ -58,7 +57,7 @@ def settings_panel(form: dict) -> SimpleNamespace:
             temperature = gr.Slider(*TEMPERATURE_RANGE, value=form["temperature"], step=0.05,
                                     label=L("ui.temperature"))
             top_p = gr.Slider(0.05, 1.0, value=form["top_p"], step=0.01, label=L("ui.top_p"))
-            max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=form["max_new_tokens"], step=1,
+            max_new_tokens = gr.Slider(1, token_limit, value=min(form["max_new_tokens"], token_limit), step=1,
                                        label=L("ui.max_new_tokens"), elem_id="max-new-tokens")
             seed = gr.Number(value=form["seed"], precision=0, minimum=0, label=L("ui.seed"))
     fields = dict(alpha=alpha, schedule=schedule, schedule_n=schedule_n, temperature=temperature, top_p=top_p,
@@ -83,15 +82,15 @@ def inspector_panel() -> SimpleNamespace:
         step = gr.Slider(0, 1, value=0, step=1, label=L("ui.step"), elem_id="step")
         summary = gr.Markdown(elem_id="step-summary")
         formula = gr.Dataframe(headers=TABLE_HEADERS["formula"], interactive=False, elem_id="formula",
-                               label="guided = target + α·(guider − base), for the written token and the target's "
-                                     "own pick")
+                               label=L("ui.formula"), buttons=[])  # (Gradio's table buttons say English only)
         gr.Markdown(L("tip.formula"), elem_classes=[tips.LEGEND])
         with gr.Row():
             target = gr.Dataframe(headers=TABLE_HEADERS["target"], label=L("ui.table.target"),
-                                  interactive=False)
-            pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], interactive=False, label=L("ui.table.pushed"))
+                                  interactive=False, buttons=[])
+            pushed = gr.Dataframe(headers=TABLE_HEADERS["pushed"], interactive=False, label=L("ui.table.pushed"),
+                                  buttons=[])
             guided = gr.Dataframe(headers=TABLE_HEADERS["guided"], label=L("ui.table.guided"),
-                                  interactive=False)
+                                  interactive=False, buttons=[])
         gr.Markdown(L("tip.tables"), elem_classes=[tips.LEGEND])
         fork = fork_panel()
         compare = compare_panel()
@@ -103,7 +102,7 @@ def compare_panel() -> SimpleNamespace:
     """The preset's guider and its ThinkLogit-DPO variant: what each pushes at this step."""
     button = gr.Button(L("ui.compare"), size="sm", elem_id="compare-guiders")
     summary = gr.Markdown(elem_id="compare-summary")
-    table = gr.Dataframe(interactive=False, elem_id="compare-table", visible=False)
+    table = gr.Dataframe(interactive=False, elem_id="compare-table", visible=False, buttons=[])
     return SimpleNamespace(button=button, summary=summary, table=table)
 
 
@@ -133,20 +132,15 @@ def steering_panel() -> SimpleNamespace:
     gr.Markdown(L("md.legend"))
     chart = gr.Plot(token_chart(chart_series([])), show_label=False, elem_id="chart")  # plotly loads with the page
     gr.Markdown(L("tip.chart"), elem_classes=[tips.LEGEND], elem_id="chart-legend")
-    with gr.Accordion(L("ui.reading"), open=False):
-        gr.Markdown(READING)
+    with gr.Accordion(L("ui.reading"), open=False, elem_id="reading"):
+        gr.Markdown(L("md.reading"))
     return SimpleNamespace(headline=headline, heatmap=heatmap, colour_bar=colour_bar, chart=chart)
-
-
-def colour_bar_for(request: gr.Request) -> str:
-    """The colour bar in the visitor's language (the layout's own copy is English)."""
-    return steering.colour_bar_html(showcase.lang_of(request))
 
 
 def alphas_panel() -> SimpleNamespace:
     """What alpha does: this prompt at α 0..3 (one batched decode), a slider to scrub through
     the answers, a strip of which alphas answer correctly."""
-    with gr.Accordion(L("ui.grid"), open=False):
+    with gr.Accordion(L("ui.grid"), open=False, elem_id="alpha-grid"):
         button = gr.Button(L("ui.grid.run"), size="sm", elem_id="grid-run")
         strip = gr.HTML("", css_template=steering.CSS, js_on_load=None, elem_id="grid-strip")
         alpha = gr.Slider(0, 3, value=1, step=0.25, label=L("ui.grid.alpha"), info=L("tip.grid.alpha"),
@@ -157,7 +151,7 @@ def alphas_panel() -> SimpleNamespace:
                            state=gr.State({}))
 
 
-def generate_tab(first: dict) -> SimpleNamespace:
+def generate_tab(first: dict, token_limit: int = MAX_NEW_TOKENS) -> SimpleNamespace:
     """The prompt (an example already in it, the task's format under it) with Run beside it, so
     the first screen can show the effect; settings and replays folded; then the two streams,
     the verdict card, the heatmap, the chart and the inspector."""
@@ -174,7 +168,7 @@ def generate_tab(first: dict) -> SimpleNamespace:
                           label=L("ui.examples"),  # (gr.Dataset headers are not translated: the label says both)
                           samples=events.example_rows(first), samples_per_page=3, layout="table",
                           elem_id="examples")
-    settings = settings_panel(first["form"])
+    settings = settings_panel(first["form"], token_limit)
     replay = showcase.replay_panel(L)
     with gr.Row(equal_height=False):
         baseline = stream_column("baseline")
@@ -200,8 +194,8 @@ def evaluate_tab() -> SimpleNamespace:
                             elem_id="eval-alphas")
         button = gr.Button(L("ui.eval.button"), variant="primary", elem_id="evaluate")
     summary = gr.Markdown(elem_id="eval-summary")
-    table = gr.Dataframe(headers=[L("ui.eval.decoding"), "pass@1", L("ui.eval.interval"), L("ui.eval.why")],
-                         interactive=False, label=L("ui.eval.table"), elem_id="eval-table", wrap=True)
+    table = gr.Dataframe(headers=events.eval_headers("en"), interactive=False, label=L("ui.eval.table"),
+                         elem_id="eval-table", wrap=True, buttons=[])  # headers: the visitor's language on load
     gr.Markdown(L("tip.eval.table"), elem_classes=[tips.LEGEND])
     with gr.Row():
         bars = gr.Plot(show_label=False, elem_id="eval-bars")
@@ -223,14 +217,16 @@ def learn_tab() -> SimpleNamespace:
 def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
     studio = studio or Studio()
     first = studio.preset_view(None)
+    token_limit = MAX_NEW_TOKENS
     if preload and first["loadable"]:
         studio.load(first["name"])
+        token_limit = studio.token_limit(first["name"])  # what the loaded trio holds; a preset change sets it anew
     with gr.Blocks(title="ThinkLogit Studio", delete_cache=(1800, 3600)) as demo:  # exported traces: an hour
         gr.Markdown(L("md.intro"), elem_id="intro")
         models = models_panel(studio, first)
         with gr.Tabs():
             with gr.Tab(L("ui.tab.generate"), id="generate"):
-                generate = generate_tab(first)  # max new tokens: the form's limit (a preset change sets values past a clamp)
+                generate = generate_tab(first, token_limit)
             with gr.Tab(L("ui.tab.evaluate"), id="evaluate"):
                 evaluation = evaluate_tab()
             with gr.Tab(L("ui.tab.learn"), id="learn"):
@@ -245,8 +241,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         showcase.wire_replay(studio, generate, learn, generate.verdict, generate.replay, events.run_panel,
                              events.run_outputs)
         showcase.wire_first_screen(studio, models, generate)
-        demo.load(studio.status_line, None, models.status, api_visibility="private")
-        demo.load(colour_bar_for, None, generate.colour_bar, api_visibility="private", queue=False)
+        language.wire_page_language(demo, studio, models, generate, evaluation, generate.colour_bar)
         api.register(studio, GENERATE_CONCURRENCY)
     # api_open=False: a queued endpoint cannot be called past the queue (POST /gradio_api/run/NAME)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1, api_open=False)

@@ -14,7 +14,7 @@ import json
 
 from ..evaluation.grading import extract_answer, is_correct
 from ..evaluation.record import reference_for  # noqa: F401  (the app's reference answers)
-from ..core.trace import StepTrace, flip_headline
+from ..core.trace import StepTrace, flips
 from .i18n import PAPER, TRANSLATIONS, text  # noqa: F401  (PAPER: texts.py reads it here)
 from .tips import info, titled
 
@@ -41,11 +41,18 @@ def answer_badge(output: str, reference: str | None, done: bool, lang: str = "en
 
 def stream_stats(stream: dict, lang: str = "en") -> str:
     """One line under a column: token count, tokens/s, stop reason, each with its words on hover."""
-    stop = stream.get("stop_reason") or text("stats.running", lang)
+    reason = stream.get("stop_reason")
+    stop = stop_reason(reason, lang) if reason else text("stats.running", lang)
     parts = [titled(text("stats.tokens", lang, count=len(stream.get("ids", []))), text("tip.tokens", lang)),
              titled(text("stats.speed", lang, speed=stream.get("tokens_per_second", 0.0)), text("tip.speed", lang)),
              titled(text("stats.stop", lang, stop=stop), text("tip.stop", lang))]
     return " · ".join(parts)
+
+
+def stop_reason(reason: str, lang: str = "en") -> str:
+    """The engine's stop reason (eos, max_new_tokens, repetition, cancelled, superseded) in `lang`."""
+    key = f"stop.{reason}"
+    return text(key, lang) if key in TRANSLATIONS["en"] else reason
 
 
 # ---- the heatmap ---------------------------------------------------------------------
@@ -86,19 +93,20 @@ def prob_text(p: float) -> str:
     return f"{p:.2f}" if p >= 0.1 else f"{p:.2g}"
 
 
-def hover_text(record: StepTrace, k: int = 5) -> str:
-    """Step, token, then the target's top-k beside the guided top-k (probabilities)."""
-    flip = f" · <b>flipped from '{hover_token(record.target_pick)}'</b>" if record.steered else ""
-    head = (f"step {record.step} · <b>'{hover_token(record.token)}'</b> · prob {prob_text(record.target_prob)} → "
-            f"{prob_text(record.guided_prob)} · KL {record.kl:.3f}{flip}")
-    rows = ["target top-5 │ guided top-5"]
+def hover_text(record: StepTrace, k: int = 5, lang: str = "en") -> str:
+    """Step, token, then the target's top-k beside the guided top-k (probabilities), in `lang`."""
+    flip = (" · <b>" + text("hover.flipped", lang, token=hover_token(record.target_pick)) + "</b>"
+            if record.steered else "")
+    head = text("hover.head", lang, step=record.step, token=hover_token(record.token),
+                before=prob_text(record.target_prob), after=prob_text(record.guided_prob), kl=record.kl) + flip
+    rows = [text("hover.columns", lang)]
     for t, g in zip(record.target_top[:k], record.guided_top[:k]):
         rows.append(f"'{hover_token(t['token'])}' {prob_text(t['prob'])} │ "
                     f"'{hover_token(g['token'])}' {prob_text(g['prob'])}")
     return "<br>".join([head] + rows)
 
 
-def chart_series(records: list[StepTrace]) -> dict:
+def chart_series(records: list[StepTrace], lang: str = "en") -> dict:
     """The chart's data, one entry per guided token, straight from the trace."""
     return {
         "step": [r.step for r in records],
@@ -108,7 +116,7 @@ def chart_series(records: list[StepTrace]) -> dict:
         "alpha": [r.alpha for r in records],
         "steered": [r.steered for r in records],
         "token": [r.token for r in records],
-        "hover": [hover_text(r) for r in records],
+        "hover": [hover_text(r, lang=lang) for r in records],
     }
 
 
@@ -118,7 +126,7 @@ def _shown(token: str) -> str:
     return repr(token)[1:-1]
 
 
-def top_tables(record: StepTrace) -> dict:
+def top_tables(record: StepTrace, lang: str = "en") -> dict:
     """The teaching view of one step: the formula on the chosen token and the target's pick,
     what the target wanted, what the guider pair pushed up and down (alpha * (guider - base);
     special tokens no model writes left out) and what the guided distribution picked."""
@@ -126,21 +134,21 @@ def top_tables(record: StepTrace) -> dict:
     pushed = [[_shown(u["token"]), round(u["delta"], 4), _shown(d["token"]), round(d["delta"], 4)]
               for u, d in zip(record.delta_up, record.delta_down)]
     guided = [[_shown(e["token"]), round(e["logit"], 4), round(e["prob"], 4),
-               "◀ picked" if e["id"] == record.token_id else ""] for e in record.guided_top]
-    return {"formula": formula_rows(record), "target": target, "pushed": pushed, "guided": guided}
+               text("table.picked", lang) if e["id"] == record.token_id else ""] for e in record.guided_top]
+    return {"formula": formula_rows(record, lang), "target": target, "pushed": pushed, "guided": guided}
 
 
-def formula_rows(record: StepTrace) -> list[list]:
+def formula_rows(record: StepTrace, lang: str = "en") -> list[list]:
     """guided = target + α·(guider − base), term by term, for the chosen token and (when the
     guider flipped it) the target's own pick."""
     def row(role, token, target, guider, base, delta, guided, prob):
         return [role, _shown(token), round(target, 4), round(guider, 4), round(base, 4), round(delta, 4),
                 round(guided, 4), round(prob, 4)]
 
-    rows = [row("chosen", record.token, record.target_logit, record.guider_logit, record.base_logit, record.delta,
+    rows = [row(text("table.chosen", lang), record.token, record.target_logit, record.guider_logit, record.base_logit, record.delta,
                 record.guided_logit, record.guided_prob)]
     if record.steered:
-        rows.append(row("target's pick", record.target_pick, record.target_pick_logit, record.target_pick_guider_logit,
+        rows.append(row(text("table.target_pick", lang), record.target_pick, record.target_pick_logit, record.target_pick_guider_logit,
                         record.target_pick_base_logit, record.target_pick_delta, record.target_pick_guided_logit,
                         record.target_pick_guided_prob))
     return rows
@@ -153,6 +161,17 @@ TABLE_HEADERS = {
     "pushed": ["pushed up", "Δ up", "pushed down", "Δ down"],
     "guided": ["token", "guided logit", "guided prob", ""],
 }
+
+HEADER_KEYS = {"token": "head.token", "target logit": "head.target_logit", "guider logit": "head.guider_logit",
+               "base logit": "head.base_logit", "α·(guider − base)": "head.delta", "guided logit": "head.guided_logit",
+               "guided prob": "head.guided_prob", "target prob": "head.target_prob", "pushed up": "head.pushed_up",
+               "Δ up": "head.delta_up", "pushed down": "head.pushed_down", "Δ down": "head.delta_down"}
+
+
+def table_headers(table: str, lang: str = "en") -> list[str]:
+    """The inspector table's column headers (TABLE_HEADERS) in `lang`."""
+    return [text(HEADER_KEYS[h], lang) if h in HEADER_KEYS else h for h in TABLE_HEADERS[table]]
+
 
 # One line in words per number on screen (tooltips, the "reading this chart" note).
 MEANINGS = {
@@ -167,12 +186,28 @@ MEANINGS = {
 }
 
 
-def step_summary(record: StepTrace) -> str:
-    verdict = (f"the guider **flipped** the target's own pick `{_md(record.target_pick)}`" if record.steered
-               else "the target's own pick, **kept**")
-    return (f"Step **{record.step}** (α {record.alpha:g}): wrote `{_md(record.token)}` — {verdict}; its probability "
-            f"{record.target_prob:.3f} (target) → {record.guided_prob:.3f} (guided), "
-            f"KL(guided‖target) {record.kl:.3f}.")
+def step_summary(record: StepTrace, lang: str = "en") -> str:
+    verdict = (text("step.flipped", lang, pick=_md(record.target_pick)) if record.steered
+               else text("step.kept", lang))
+    return text("step.summary", lang, step=record.step, alpha=record.alpha, token=_md(record.token), verdict=verdict,
+                before=record.target_prob, after=record.guided_prob, kl=record.kl)
+
+
+def flip_headline(records: list[StepTrace], lang: str = "en", limit: int = 5) -> str:
+    """'flipped 1 of 69 tokens: step 0, `A`→`5`' in `lang` (core.trace.flip_headline's line)."""
+    found = flips(records)
+    head = text("flips.head", lang, flipped=len(found), tokens=len(records))
+    if not found:
+        return head + text("flips.none", lang)
+    shown = text("flips.sep", lang).join(text("flips.one", lang, step=f["step"], pick=_md(f["target_pick"]),
+                                              token=_md(f["token"])) for f in found[:limit])
+    more = text("flips.more", lang, n=len(found) - limit) if len(found) > limit else ""
+    return f"{head}{text('flips.colon', lang)}{shown}{more}"
+
+
+def headline(records: list[StepTrace], lang: str = "en") -> str:
+    """The flip headline above the heatmap, as a bold sentence in `lang`."""
+    return text("flips.sentence", lang, headline=flip_headline(records, lang))
 
 
 def _md(token: str) -> str:
@@ -187,30 +222,28 @@ def example_step(records: list[StepTrace]) -> StepTrace | None:
 
 
 def _sum_line(label: str, token: str, alpha: float, target: float, guider: float, base: float, guided: float,
-              before: float, after: float) -> str:
-    return (f"- {label} `{_md(token)}`: target {target:.3f} + {alpha:g} × (guider {guider:.3f} − base {base:.3f}) "
-            f"= **{guided:.3f}** (prob {before:.3f} → {after:.3f})")
+              before: float, after: float, lang: str = "en") -> str:
+    return "- " + text("worked.line", lang, label=label, token=_md(token), target=target, alpha=alpha, guider=guider,
+                       base=base, guided=guided, before=before, after=after)
 
 
-def worked_example(records: list[StepTrace]) -> str:
+def worked_example(records: list[StepTrace], lang: str = "en") -> str:
     """The formula applied by hand to one step of the current run, with its real target,
     guider and base logits."""
     r = example_step(records)
     if r is None:
-        return "_Run a prompt: a worked example from its numbers appears here._"
-    lines = [f"From this run, step **{r.step}**, α = **{r.alpha:g}**:", "",
-             _sum_line("chosen token", r.token, r.alpha, r.target_logit, r.guider_logit, r.base_logit,
-                       r.guided_logit, r.target_prob, r.guided_prob)]
+        return text("ui.worked.empty", lang)
+    lines = [text("worked.from", lang, step=r.step, alpha=r.alpha), "",
+             _sum_line(text("worked.chosen", lang), r.token, r.alpha, r.target_logit, r.guider_logit, r.base_logit,
+                       r.guided_logit, r.target_prob, r.guided_prob, lang)]
     if r.steered:
-        lines.append(_sum_line("the target's own pick", r.target_pick, r.alpha, r.target_pick_logit,
+        lines.append(_sum_line(text("worked.pick", lang), r.target_pick, r.alpha, r.target_pick_logit,
                                r.target_pick_guider_logit, r.target_pick_base_logit, r.target_pick_guided_logit,
-                               r.target_pick_prob, r.target_pick_guided_prob))
-        lines += ["", f"The guider pair moved `{_md(r.token)}` above `{_md(r.target_pick)}`: ThinkLogit wrote a "
-                      "different token than the target's own top pick. "
-                      f"In the whole run: {flip_headline(records)}."]
+                               r.target_pick_prob, r.target_pick_guided_prob, lang))
+        lines += ["", text("worked.flipped", lang, token=_md(r.token), pick=_md(r.target_pick),
+                           headline=flip_headline(records, lang))]
     else:
-        lines += ["", "The guider flipped no token in this run; this is the step where guidance changed the chosen "
-                      "token's probability most."]
+        lines += ["", text("worked.kept", lang)]
     return "\n".join(lines)
 
 

@@ -32,6 +32,21 @@ from .presets import (ROLES, Preset, PresetError, evaluation_variants, find_pres
 WAIT_ENV = "THINKLOGIT_LOAD_WAIT"  # seconds a request waits for memory held by other runs
 POLICY = ("other presets and quantizations load beside these within the memory budget; the least recently "
           "used trio that no run uses is freed first; nobody's run is ever stopped for another's choice")
+# The status line's words (ModelManager.status_line); the app has them in Japanese too (app/i18n.py).
+STATUS_WORDS = {
+    "none": "No models loaded yet: pick a preset.",
+    "loaded": ("Loaded **{preset}**{guider} on **{device}** · {dtype} · quantization: {quantization} · "
+               "{memory} of weights in memory (budget {budget})"),
+    "guider": " with guider **{guider}**",
+    "quant_role": "{role} {mode}", "mode_none": "none",
+    "role_target": "target", "role_guider": "guider", "role_base": "base",
+    "guiders_loaded": "guiders loaded: {guiders}",
+    "own_guider": "the preset's",
+    "trios_loaded": "trios loaded: {trios}",
+    "trio": "{preset} ({modes}, {runs} running)",
+    "gpu_memory": "GPU memory allocated {memory}",
+    "policy": POLICY,
+}
 
 
 @dataclass
@@ -273,29 +288,41 @@ class ModelManager:
                     "differing_ids": trio.compat.to_json() if trio.compat else [],
                     "tokenizers": trio.compat.summary() if trio.compat and trio.compat.differing else ""}
 
-    def status_line(self) -> str:
+    def status_line(self, words: dict[str, str] | None = None) -> str:
+        """The status as one Markdown line, worded by `words` (STATUS_WORDS's keys; the app
+        passes them in the visitor's language)."""
+        words = STATUS_WORDS | (words or {})
         status = self.status()
         if status["loaded"] is None:
-            return "No models loaded yet: pick a preset."
-        quant = " / ".join(f"{role} {status['quantization'].get(role, 'none')}" for role in ROLES)
-        guider = f" with guider **{status['guider']}**" if status.get("guider") else ""
-        line = (f"Loaded **{status['loaded']}**{guider} on **{status['device']}** · {status['dtype']} · "
-                f"quantization: {quant} · {budgets.gib(status['memory_bytes'])} of weights in memory "
-                f"(budget {budgets.gib(status['budget_bytes'])})")
+            return words["none"]
+        quant = " / ".join(words["quant_role"].format(role=words[f"role_{role}"],
+                                                      mode=_mode(status["quantization"].get(role), words["mode_none"]))
+                           for role in ROLES)
+        guider = words["guider"].format(guider=status["guider"]) if status.get("guider") else ""
+        line = words["loaded"].format(preset=status["loaded"], guider=guider, device=status["device"],
+                                      dtype=status["dtype"], quantization=quant,
+                                      memory=budgets.gib(status["memory_bytes"]),
+                                      budget=budgets.gib(status["budget_bytes"]))
         if len(status["guiders_loaded"]) > 1:
-            line += " · guiders loaded: " + ", ".join(g or "the preset's" for g in status["guiders_loaded"])
+            line += " · " + words["guiders_loaded"].format(
+                guiders=", ".join(g or words["own_guider"] for g in status["guiders_loaded"]))
         if len(status["trios"]) > 1:
-            line += " · trios loaded: " + "; ".join(
-                f"{t['preset']} ({_modes_of(t['quantization'])}, {t['runs']} running)" for t in status["trios"])
+            line += " · " + words["trios_loaded"].format(trios="; ".join(
+                words["trio"].format(preset=t["preset"], modes=_modes_of(t["quantization"], words["mode_none"]), runs=t["runs"])
+                for t in status["trios"]))
         if status.get("tokenizers"):
             line += " · " + status["tokenizers"]
         if torch.cuda.is_available():
-            line += f" · GPU memory allocated {budgets.gib(torch.cuda.memory_allocated())}"
-        return line + f" · {POLICY}."
+            line += " · " + words["gpu_memory"].format(memory=budgets.gib(torch.cuda.memory_allocated()))
+        return line + f" · {words['policy']}."
 
 
-def _modes_of(modes: dict) -> str:
-    return "/".join(modes.get(role, "none") for role in ROLES)
+def _mode(mode: str | None, none: str = "none") -> str:
+    return none if mode in (None, "", "none") else mode
+
+
+def _modes_of(modes: dict, none: str = "none") -> str:
+    return "/".join(_mode(modes.get(role), none) for role in ROLES)
 
 
 def _modes(key: tuple) -> str:
