@@ -62,8 +62,9 @@ def test_the_stream_statistics_say_what_each_number_is(lang):
     line = views.stream_stats({"ids": [1, 2, 3], "tokens_per_second": 12.5, "stop_reason": "max_new_tokens"}, lang)
     assert titled_number(line, "**3**") == text("tip.tokens", lang)
     assert titled_number(line, "**12.5**") == text("tip.speed", lang)
-    assert titled_number(line, "max_new_tokens") == text("tip.stop", lang)
-    assert "max_new_tokens" in text("tip.stop", lang) and "eos" in text("tip.stop", lang)  # each reason named
+    assert titled_number(line, views.stop_reason("max_new_tokens", lang)) == text("tip.stop", lang)
+    reasons = ("eos", "max_new_tokens", "repetition", "cancelled")  # each reason named as the line shows it
+    assert all(views.stop_reason(reason, lang) in text("tip.stop", lang) for reason in reasons)
     assert all(in_language(words, lang) for words in hovers(line))
 
 

@@ -270,8 +270,8 @@ UI_JA = {
 # What the server writes into the views: stop reasons, tooltips, the inspector, the flip headline,
 # the worked example, the heatmap's bar, the alpha grid, the forks, the chart, the models' status.
 VIEWS_EN = {
-    "stop.eos": "eos", "stop.max_new_tokens": "max new tokens", "stop.repetition": "repetition",
-    "stop.cancelled": "cancelled", "stop.superseded": "superseded by a newer run",
+    "stop.eos": "eos", "stop.max_new_tokens": "max_new_tokens", "stop.repetition": "repetition",  # the engine's names
+    "stop.cancelled": "cancelled", "stop.superseded": "superseded",
     "hover.head": "step {step} · <b>'{token}'</b> · prob {before} → {after} · KL {kl:.3f}",
     "hover.flipped": "flipped from '{token}'",
     "hover.columns": "target top-5 │ guided top-5",
