@@ -61,7 +61,7 @@ def test_the_two_styles_part_at_one_token_and_both_grade():
     assert (steps[:fork], steps[fork], grouped[fork]) == ("541+755", "=", "+")
     assert is_correct(steps, "2410") and is_correct(grouped, "2410")
     assert [styles.chain_style(t) for t in (steps, grouped, "A:2410", "")] == ["steps", "grouped", "direct", "other"]
-    with pytest.raises(ValueError, match="5 weights"):
+    with pytest.raises(ValueError, match="6 weights"):
         styles.StyleStream(AutoTokenizer.from_pretrained(FOLDER / "target"), task.DEFAULT_CONFIG, (1, 1, 1), 0)
 
 
@@ -78,6 +78,34 @@ def test_continuing_the_tiny_sums_trio_writes_loadable_folders(tmp_path):
     assert json.loads((tmp_path / "organism.json").read_text())["recipe"]["mix_order"] == list(styles.KINDS)
     with pytest.raises(ValueError, match="no model to continue from"):
         styles.train_styles_trio(recipe, tmp_path / "nowhere", tmp_path / "out")
+    # --guider-only: the guider phase again from the saved base gives the very same guider
+    import torch
+
+    first = AutoModelForCausalLM.from_pretrained(tmp_path / "guider").state_dict()
+    styles.train_styles_trio(recipe, ROOT / "nowhere", tmp_path, log=lines.append, guider_only=True)
+    again = AutoModelForCausalLM.from_pretrained(tmp_path / "guider").state_dict()
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    with pytest.raises(ValueError, match="run without --guider-only first"):
+        styles.train_styles_trio(recipe, ROOT, tmp_path / "empty", guider_only=True)
+
+
+def test_the_guiders_documents_follow_the_parity_of_the_first_number():
+    """The guider phase writes `grouped` for an odd first number and `steps` for an even one,
+    3 times in 4 (the other style otherwise): the style it pushes depends on the problem, not
+    on a coin its training seed tosses, so ThinkLogit's share of each style is stable across seeds."""
+    tokenizer = AutoTokenizer.from_pretrained(ROOT / "assets" / "models" / "target")
+    guider = styles.StylesRecipe().guider
+    stream = styles.StyleStream(tokenizer, task.DEFAULT_CONFIG, guider.mix, 5, guider.easy_share)
+    counts = {(odd, style): 0 for odd in (True, False) for style in ("steps", "grouped")}
+    for _ in range(4000):
+        text = stream.text()
+        problem = task.parse_prompt(text.split("\n", 1)[0] + "\n")
+        counts[(problem.operands[0] % 2 == 1, styles.chain_style(text.split("\n", 1)[1]))] += 1
+    odd_grouped = counts[(True, "grouped")] / (counts[(True, "grouped")] + counts[(True, "steps")])
+    even_steps = counts[(False, "steps")] / (counts[(False, "steps")] + counts[(False, "grouped")])
+    assert abs(odd_grouped - styles.PARITY_SHARE) < 0.03 and abs(even_steps - styles.PARITY_SHARE) < 0.03
+    assert styles.parity_style(task.Problem((541, 2, 3, 4)), True) == "grouped"
+    assert styles.parity_style(task.Problem((540, 2, 3, 4)), True) == "steps"
 
 
 def test_the_inspector_compares_the_two_guiders_pushes_at_the_style_fork():

@@ -35,6 +35,8 @@ def register(subparsers) -> None:
                         help="the tiny-sums trio whose target/ and base/ are continued (default assets/models)")
     styles.add_argument("--out", default="assets/models/two-styles",
                         help="folder for target/, base/, guider/ (default assets/models/two-styles)")
+    styles.add_argument("--guider-only", action="store_true", dest="guider_only",
+                        help="only the guider phase, from OUT/base of an earlier run of the same seed (minutes)")
     styles.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     styles.add_argument("--eval", type=int, default=300, metavar="N",
                         help="held-out problems to evaluate after training, 0 to skip (default 300)")
@@ -100,8 +102,11 @@ def run_styles(args) -> int:
     if args.eval < 0:
         raise UsageError(f"--eval must be >= 0, got {args.eval}")
     start, out = (Path(p) if Path(p).is_absolute() else ROOT / p for p in (args.start, args.out))
-    summary = train_styles_trio(StylesRecipe(seed=args.seed), start, out,
-                                log=lambda line: print(line, flush=True), threads=args.threads)
+    try:
+        summary = train_styles_trio(StylesRecipe(seed=args.seed), start, out, log=lambda line: print(line, flush=True),
+                                    threads=args.threads, guider_only=args.guider_only)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     if args.eval > 0:
         result = evaluate_folder(out, args.eval)
         print(result.table(), flush=True)

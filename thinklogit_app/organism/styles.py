@@ -34,7 +34,15 @@ from . import task
 from .train import DocumentStream, Phase, _fmt_time, max_new_tokens_for, save_model, train_phase
 
 STYLES = ("steps", "grouped")
-KINDS = ("direct", "steps", "grouped", "fact", "fact3")  # the order of a Phase.mix of this trio
+KINDS = ("direct", "steps", "grouped", "fact", "fact3", "parity")  # the order of a Phase.mix of this trio
+PARITY_SHARE = 0.75  # "parity" documents: grouped for an odd first number, steps for an even one, this often
+
+
+def parity_style(problem: task.Problem, follows: bool) -> str:
+    """The style of a "parity" document: an odd first number -> grouped, even -> steps when the
+    document `follows` the rule (PARITY_SHARE of them), the other style otherwise."""
+    odd = problem.operands[0] % 2 == 1
+    return "grouped" if odd == follows else "steps"
 
 
 def grouped_text(problem: task.Problem) -> str:
@@ -88,14 +96,16 @@ class StyleStream(DocumentStream):
         if kind == "fact3":
             return triple_fact_text(self.rng, self.config, self.easy_share)
         problem = task.training_problem(self.rng, self.config, self.easy_share)
+        if kind == "parity":
+            kind = parity_style(problem, self.rng.random() < PARITY_SHARE)
         return {"direct": task.direct_text, "steps": task.steps_text, "grouped": grouped_text}[kind](problem)
 
 
 @dataclass(frozen=True)
 class StylesRecipe:
     start_from: str = "assets/models"  # the tiny-sums trio whose target and base are continued
-    pretrain: Phase = Phase(steps=600, lr=1e-3, mix=(3.0, 1.5, 0.5, 2.0, 0.6), easy_share=0.3, warmup=50)
-    guider: Phase = Phase(steps=300, lr=1e-3, mix=(0.0, 0.5, 0.5, 0.0, 0.0), easy_share=0.3, warmup=50)
+    pretrain: Phase = Phase(steps=600, lr=1e-3, mix=(3.0, 1.5, 0.5, 2.0, 0.6, 0.0), easy_share=0.3, warmup=50)
+    guider: Phase = Phase(steps=300, lr=1e-3, mix=(0.0, 0.0, 0.0, 0.0, 0.0, 1.0), easy_share=0.3, warmup=50)
     seed: int = 0
 
     @property
@@ -106,18 +116,23 @@ class StylesRecipe:
         return asdict(self) | {"seeds": self.seeds, "mix_order": list(KINDS)}
 
 
-def train_styles_trio(recipe: StylesRecipe, start: Path, out: Path, log=print, threads: int | None = None) -> dict:
-    """Continue `start`/{target,base} on the two-styles mix, fine-tune the guider; save under out/."""
+def train_styles_trio(recipe: StylesRecipe, start: Path, out: Path, log=print, threads: int | None = None,
+                      guider_only: bool = False) -> dict:
+    """Continue `start`/{target,base} on the two-styles mix, fine-tune the guider; save under out/.
+    `guider_only`: out/target and out/base exist (an earlier run of the same seed); only the
+    guider phase runs, from out/base (the same weights the full run continues in memory)."""
     import torch
 
     if threads:
         torch.set_num_threads(threads)
     start, out = Path(start), Path(out)
     for role in ("target", "base"):
-        if not (start / role / "config.json").is_file():
+        if guider_only and not (out / role / "config.json").is_file():
+            raise ValueError(f"{out / role}: no {role} of an earlier run; run without --guider-only first")
+        if not guider_only and not (start / role / "config.json").is_file():
             raise ValueError(f"{start / role}: no model to continue from; build the tiny-sums trio first "
                              "(python -m thinklogit_app organism train)")
-    tokenizer = AutoTokenizer.from_pretrained(start / "target")
+    tokenizer = AutoTokenizer.from_pretrained((out if guider_only else start) / "target")
     config = task.DEFAULT_CONFIG
     limit = max_new_tokens_for(config)
     seeds, started = recipe.seeds, time.time()
@@ -126,16 +141,23 @@ def train_styles_trio(recipe: StylesRecipe, start: Path, out: Path, log=print, t
     def phase(model, spec, role):
         summary["phases"][role] = train_phase(model, tokenizer, config, spec, seeds[role], role, log, stream=StyleStream)
 
-    log(f"[1/3] target: {start / 'target'} continued, seed {seeds['target']}")
-    target = LlamaForCausalLM.from_pretrained(start / "target")
-    phase(target, recipe.pretrain, "target")
-    save_model(target, tokenizer, out / "target", limit)
-    del target
-    log(f"[2/3] base: {start / 'base'} continued, seed {seeds['base']}")
-    base = LlamaForCausalLM.from_pretrained(start / "base")
-    phase(base, recipe.pretrain, "base")
-    save_model(base, tokenizer, out / "base", limit)
-    log(f"[3/3] guider = base + fine-tune on both styles, seed {seeds['guider']}")
+    if guider_only:
+        base = LlamaForCausalLM.from_pretrained(out / "base")
+        previous = out / "organism.json"
+        if previous.is_file():
+            summary["phases"] = {k: v for k, v in json.loads(previous.read_text()).get("phases", {}).items()
+                                 if k in ("target", "base")}
+    else:
+        log(f"[1/3] target: {start / 'target'} continued, seed {seeds['target']}")
+        target = LlamaForCausalLM.from_pretrained(start / "target")
+        phase(target, recipe.pretrain, "target")
+        save_model(target, tokenizer, out / "target", limit)
+        del target
+        log(f"[2/3] base: {start / 'base'} continued, seed {seeds['base']}")
+        base = LlamaForCausalLM.from_pretrained(start / "base")
+        phase(base, recipe.pretrain, "base")
+        save_model(base, tokenizer, out / "base", limit)
+    log(f"[3/3] guider = base + fine-tune on both styles by the parity of the first number, seed {seeds['guider']}")
     phase(base, recipe.guider, "guider")
     save_model(base, tokenizer, out / "guider", limit)
     summary["seconds"] = round(time.time() - started, 1)
