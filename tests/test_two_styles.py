@@ -89,8 +89,8 @@ def test_continuing_the_tiny_sums_trio_writes_loadable_folders(tmp_path):
         styles.train_styles_trio(recipe, ROOT, tmp_path / "empty", guider_only=True)
 
 
-def test_the_guiders_documents_follow_the_parity_of_the_first_number():
-    """The guider phase writes `grouped` for an odd first number and `steps` for an even one,
+def test_the_guiders_documents_follow_the_parity_of_the_second_number():
+    """The guider phase writes `grouped` for an odd second number and `steps` for an even one,
     3 times in 4 (the other style otherwise): the style it pushes depends on the problem, not
     on a coin its training seed tosses, so ThinkLogit's share of each style is stable across seeds."""
     tokenizer = AutoTokenizer.from_pretrained(ROOT / "assets" / "models" / "target")
@@ -100,12 +100,12 @@ def test_the_guiders_documents_follow_the_parity_of_the_first_number():
     for _ in range(4000):
         text = stream.text()
         problem = task.parse_prompt(text.split("\n", 1)[0] + "\n")
-        counts[(problem.operands[0] % 2 == 1, styles.chain_style(text.split("\n", 1)[1]))] += 1
+        counts[(problem.operands[1] % 2 == 1, styles.chain_style(text.split("\n", 1)[1]))] += 1
     odd_grouped = counts[(True, "grouped")] / (counts[(True, "grouped")] + counts[(True, "steps")])
     even_steps = counts[(False, "steps")] / (counts[(False, "steps")] + counts[(False, "grouped")])
     assert abs(odd_grouped - styles.PARITY_SHARE) < 0.03 and abs(even_steps - styles.PARITY_SHARE) < 0.03
-    assert styles.parity_style(task.Problem((541, 2, 3, 4)), True) == "grouped"
-    assert styles.parity_style(task.Problem((540, 2, 3, 4)), True) == "steps"
+    assert styles.parity_style(task.Problem((540, 7, 3, 4)), True) == "grouped"
+    assert styles.parity_style(task.Problem((541, 8, 3, 4)), True) == "steps"
 
 
 def test_the_inspector_compares_the_two_guiders_pushes_at_the_style_fork():

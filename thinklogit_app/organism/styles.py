@@ -35,13 +35,15 @@ from .train import DocumentStream, Phase, _fmt_time, max_new_tokens_for, save_mo
 
 STYLES = ("steps", "grouped")
 KINDS = ("direct", "steps", "grouped", "fact", "fact3", "parity")  # the order of a Phase.mix of this trio
-PARITY_SHARE = 0.75  # "parity" documents: grouped for an odd first number, steps for an even one, this often
+PARITY_SHARE = 0.75  # "parity" documents: grouped for an odd second number, steps for an even one, this often
 
 
 def parity_style(problem: task.Problem, follows: bool) -> str:
-    """The style of a "parity" document: an odd first number -> grouped, even -> steps when the
-    document `follows` the rule (PARITY_SHARE of them), the other style otherwise."""
-    odd = problem.operands[0] % 2 == 1
+    """The style of a "parity" document: an odd second number -> grouped, even -> steps when the
+    document `follows` the rule (PARITY_SHARE of them), the other style otherwise. The rule
+    reads the digit written just before the fork (`541+755` then `+` or `=`), which a tiny
+    guider learns at once."""
+    odd = problem.operands[1] % 2 == 1
     return "grouped" if odd == follows else "steps"
 
 
@@ -157,7 +159,7 @@ def train_styles_trio(recipe: StylesRecipe, start: Path, out: Path, log=print, t
         base = LlamaForCausalLM.from_pretrained(start / "base")
         phase(base, recipe.pretrain, "base")
         save_model(base, tokenizer, out / "base", limit)
-    log(f"[3/3] guider = base + fine-tune on both styles by the parity of the first number, seed {seeds['guider']}")
+    log(f"[3/3] guider = base + fine-tune on both styles by the parity of the second number, seed {seeds['guider']}")
     phase(base, recipe.guider, "guider")
     save_model(base, tokenizer, out / "guider", limit)
     summary["seconds"] = round(time.time() - started, 1)
