@@ -225,7 +225,7 @@ def test_choosing_the_dpo_guider_loads_only_it_and_the_run_uses_it(page):
 
 def test_the_inspector_compares_the_guider_with_its_dpo_variant_at_the_fork(page):
     choose_preset(page, "two-styles")
-    page.fill("#prompt textarea", "Q:477+660+460+550\n")  # ThinkLogit groups after 477+660; DPO's guider would not
+    page.fill("#prompt textarea", "Q:800+101+258+540\n")  # ThinkLogit groups after 800+101 (an odd second number); DPO's guider would not
     page.click("#run")
     wait_for(lambda: "stop: eos" in stats(page, "guided"), 60, "the guided stream to finish")
     page.locator('#heatmap .tok[data-step="7"]').click()

@@ -109,19 +109,19 @@ def test_the_guiders_documents_follow_the_parity_of_the_second_number():
 
 
 def test_the_inspector_compares_the_two_guiders_pushes_at_the_style_fork():
-    """At the fork of `Q:477+660+460+550` (after `477+660`: `=` steps on, `+` groups) the
+    """At the fork of `Q:800+101+258+540` (after `800+101`: `=` steps on, `+` groups) the
     shipped guider pushes `+` over `=` and ThinkLogit writes `+`; the ThinkLogit-DPO guider
     pushes `=`. The guider column is the run's own trace: α·(guider − base) on the written token."""
     from thinklogit_app.app.handlers import Studio
     from thinklogit_app.evaluation.record import read_run
 
     studio = Studio()
-    *_, final = studio.generate_json("t", "two-styles", "Q:477+660+460+550\n", {})
+    *_, final = studio.generate_json("t", "two-styles", "Q:800+101+258+540\n", {})
     record, records = read_run(json.dumps({k: v for k, v in final.items() if k != "done"}))
     with pytest.raises(ValueError, match="run a prompt first"):
         studio.compare_pushes(None, [], 0)
     view = studio.compare_pushes(record, records, 7, session="t")
-    assert record["guided"]["text"].startswith("477+660+") and records[7].token == "+"
+    assert record["guided"]["text"].startswith("800+101+") and records[7].token == "+"
     assert view["headers"][1:4] == ["α·(guider − base)", "α·(ThinkLogit-DPO guider − base)", "change"]
     rows = {row[0]: row for row in view["rows"]}
     assert rows["+"][-1] == "◀ written" and rows["="][-1] == "target's pick"

@@ -9,16 +9,19 @@ two ways to lay out the sub-steps:
 They part at one token: the character after `541+755` (`=` for steps, `+` for grouped).
 The target writes both, but it adds three numbers in one line far worse than two (it
 saw three-number sums only in this short continuation), so it is reliable in `steps`
-only. The guider is the base fine-tuned on both styles, half and half; the base leans to
-`steps` more than the guider does, so (guider - base) pushes `grouped`, and ThinkLogit
-steers the target into the style it fails at on a share of the problems. Pairs mined from the guided target contrast the two styles
-(correct `steps` vs incorrect `grouped`), which a guider that cannot add can still learn
+only. The guider is the base fine-tuned on chains whose style follows a rule: `grouped` for
+an odd second number, `steps` for an even one, 3 documents in 4 (the other style in the 4th).
+So (guider - base) pushes `grouped` on the odd half, and ThinkLogit steers the target into
+the style it fails at there. (A guider trained half and half on the two styles, with no rule,
+left ThinkLogit's share of `grouped` to a near-zero margin that each training seed tipped its
+own way: 25% at seed 0, ~78% at seed 1.) Pairs mined from the guided target contrast the two
+styles (correct `steps` vs incorrect `grouped`), which a guider that cannot add can still learn
 from: DPO aligns the guider with what the target executes well.
 
 The trio is not trained from scratch: target and base continue from the shipped
 `tiny-sums` target and base (which already write `steps` chains), on a mix that adds
-`grouped` chains and three-number facts; the guider is that base fine-tuned on a
-mix of both styles, half and half. One seed drives all three phases (target 100+3s, base 101+3s,
+`grouped` chains and three-number facts; the guider is that base fine-tuned on the
+rule's chains. One seed drives all three phases (target 100+3s, base 101+3s,
 guider 102+3s).
 """
 from __future__ import annotations
