@@ -1,5 +1,5 @@
-"""The app's door (thinklogit_app/app/admission.py) on a stand-in ASGI app: /config and
-/gradio_api/info computed once per address, a full queue refused at once with what to do,
+"""The app's door (thinklogit_app/app/admission.py) on a stand-in ASGI app: the page, /config
+and /gradio_api/info computed once per address, a full queue refused at once with what to do,
 a new session's state built off the event loop before the app sees the join."""
 from __future__ import annotations
 
@@ -80,13 +80,15 @@ def test_a_burst_of_config_requests_computes_it_once():
         app, http = served()
         async with http:
             answers = await asyncio.gather(*(http.get("/config") for _ in range(20)),
-                                           *(http.get("/gradio_api/info/") for _ in range(20)))
+                                           *(http.get("/gradio_api/info/") for _ in range(20)),
+                                           *(http.get("/") for _ in range(5)), http.get("/?view=api"))
             later = await http.get("/config")
             proxied = await http.get("/config", headers={"x-forwarded-host": "space.example"})
         return app, answers, later, proxied
 
     app, answers, later, proxied = asyncio.run(go())
     assert app.calls.count("/config") == 2 and app.calls.count("/gradio_api/info/") == 1  # direct + proxied
+    assert app.calls.count("/") == 2  # the page, and the page with another query
     assert len({a.content for a in answers[:20]} | {later.content}) == 1 and proxied.content != later.content
 
 

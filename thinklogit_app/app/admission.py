@@ -8,9 +8,10 @@ the queue-full message, /gradio_api/info in 6 s):
 - a new session's first POST /queue/join builds that session's copy of every component's
   config (about 150 here) *on the event loop*: here it is built first on one worker thread
   at a time, so the loop keeps answering while the crowd's sessions are made;
-- GET /config deep-copies the 170 KB app config on a thread of its own per request, 40
-  threads then fighting for the GIL with the loop: here it and /gradio_api/info are
-  computed once per address the app is reached by, then served from memory.
+- GET /config deep-copies the 170 KB app config on a thread of its own per request (the page
+  itself, GET /, renders it into 210 KB of HTML), 40 threads then fighting for the GIL with
+  the loop: here the page, /config and /gradio_api/info are computed once per address the
+  app is reached by (host, proxy headers, query), then served from memory.
 
 A join while the queue is full (counting the joins let in but not queued yet) is refused here
 at once (HTTP 503, what Gradio answers, with a message that says to try again) without
@@ -25,7 +26,7 @@ from collections import OrderedDict
 import anyio
 from starlette.middleware import Middleware
 
-CACHED_PATHS = ("/config", "/gradio_api/info")  # the same bytes for every visitor of one address
+CACHED_PATHS = ("/", "/config", "/gradio_api/info")  # the same bytes for every visitor of one address
 CACHE_ENTRIES = 16  # addresses (host, proxy headers, query) remembered; the oldest goes first
 MAX_JOIN_BODY = 1 << 20  # joins larger than this (big inputs) pass on unread
 ADDRESS_HEADERS = (b"host", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-prefix")
@@ -97,7 +98,7 @@ class Admission:
             await send({"type": "http.response.body", "body": body})
         return explained
 
-    # ---- GET /config, /gradio_api/info -------------------------------------------------
+    # ---- GET /, /config, /gradio_api/info ----------------------------------------------
     async def _cached(self, scope, receive, send, path):
         headers = dict(scope.get("headers") or [])
         key = (path, scope.get("query_string", b""), scope.get("scheme"), scope.get("root_path", ""),
