@@ -84,8 +84,8 @@ def settles(url, timeout: float = 30.0) -> dict:
         time.sleep(0.2)
 
 
-def big_evaluation(client):
-    job = client.submit(n=300, alphas="1", api_name="/evaluate")  # 300 problems x 5 decodings, under the cap
+def big_evaluation(client, n: int = 300):
+    job = client.submit(n=n, alphas="1", api_name="/evaluate")  # n problems x 5 decodings, under the cap
     deadline = time.monotonic() + 60
     while not any(u.get("decoded") for u in job.outputs()):
         assert not job.done() and time.monotonic() < deadline, "the evaluation should report progress"
@@ -190,11 +190,13 @@ def test_an_evaluation_takes_a_slot_of_the_pool_so_a_third_job_waits(url):
     from gradio_client.utils import Status
 
     evaluator, runner, third = (Client(url, verbose=False) for _ in range(3))
-    evaluation = big_evaluation(evaluator)
+    evaluation = big_evaluation(evaluator, n=500)  # 2500 decodings: it outlasts the checks below
     run = runner.submit(prompt=PROMPT, preset="tiny-endless", api_name="/generate")
     wait_for_tokens(run, 2)
     waiting = third.submit(prompt=PROMPT, max_new_tokens=3, api_name="/generate")
+    deadline = time.monotonic() + 60
     while waiting.status().code not in (Status.IN_QUEUE, Status.PROCESSING, Status.FINISHED):
+        assert time.monotonic() < deadline, f"the third job never reached the queue: {waiting.status()}"
         time.sleep(0.05)
     assert status(url)["jobs"] == 2 and waiting.status().code == Status.IN_QUEUE  # both slots taken
     assert evaluator.predict(api_name="/stop") is True  # the evaluation frees its slot ...
