@@ -186,6 +186,16 @@ def test_all_model_work_shares_one_pool_of_the_configured_size(tmp_path, monkeyp
     assert demo._queue.event_queue_per_concurrency_id[MODEL_POOL].concurrency_limit == ui.GENERATE_CONCURRENCY == 2
 
 
+def test_the_named_endpoints_keep_their_names(tmp_path, monkeypatch):
+    """A UI handler named like an endpoint would take its name (Gradio: /status, the API's then /status_3)."""
+    from thinklogit_app.app import ui
+
+    monkeypatch.setenv("THINKLOGIT_PRESETS", str(tiny_presets(tmp_path / "presets")))
+    demo = ui.build_app(preload=False)
+    public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+    assert public == {"generate", "evaluate", "alphas", "stop", "presets", "status", "replay", "replays"}
+
+
 def test_an_evaluation_takes_a_slot_of_the_pool_so_a_third_job_waits(url):
     from gradio_client.utils import Status
 

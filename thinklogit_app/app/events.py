@@ -282,10 +282,11 @@ def wire_evaluate(studio: Studio, models, evaluation, concurrency: int) -> None:
 
 
 def status_of(studio: Studio):
-    """A handler writing the models' status line in the visitor's language."""
-    def status(request: gr.Request):
+    """A handler writing the models' status line in the visitor's language. (Not named `status`:
+    Gradio names an event by its function, which would take /status from the named endpoint.)"""
+    def status_line_shown(request: gr.Request):
         return studio.status_line(lang_of(request))
-    return status
+    return status_line_shown
 
 
 def eval_headers(lang: str) -> list[str]:
