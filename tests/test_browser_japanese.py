@@ -148,3 +148,34 @@ def test_no_english_left_on_the_japanese_page(browser, app_url, width, height, s
     for where, words in left.items():
         print(f"--- English left on {where}:", *words, sep="\n  ")
     assert not left, "English left on the Japanese page (translate it; see the printed strings)"
+
+
+def choose_language(page, name: str) -> None:
+    """Gradio's own switch: Settings (page foot), then the language."""
+    if not page.locator("input[aria-label=Language]").is_visible():
+        page.click("footer button.settings")
+    page.click("input[aria-label=Language]")
+    page.get_by_role("option", name=name).click()
+
+
+def test_the_language_switch_rewrites_what_the_server_wrote(browser, app_url):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url, wait_until="domcontentloaded")
+        wait_for(lambda: "読み込み済み" in page.inner_text("#status"), 30, "the status line in Japanese")
+        page.click("#run")
+        wait_for(lambda: re.search(r"ガイド付き \d+", page.inner_text("#verdict")), 120, "the verdict card")
+        wait_for(lambda: page.locator("#stop").is_disabled(), 20, "the run to end")
+        choose_language(page, "English")
+        wait_for(lambda: "Loaded" in page.inner_text("#status"), 30, "the status line in English")
+        wait_for(lambda: re.search(r"\d+\*? guided vs", page.inner_text("#verdict")), 30, "the verdict in English")
+        assert page.inner_text("#headline").startswith("The guider flipped")
+        assert page.inner_text("#step-summary").startswith("Step ")
+        assert "Run" in page.inner_text("#run")  # Gradio's own labels switched too
+        choose_language(page, "日本語")
+        wait_for(lambda: "読み込み済み" in page.inner_text("#status"), 30, "the status line in Japanese again")
+        wait_for(lambda: page.inner_text("#headline").startswith("ガイダーは"), 30, "the headline in Japanese again")
+    finally:
+        context.close()

@@ -98,3 +98,17 @@ def test_a_replay_in_japanese_writes_every_view_in_japanese():
     english = re.compile(r"\b(the|flipped|step|tokens|Loaded|chosen|probability|target|guided|constant|prob)\b")
     assert not [line for line in written if english.search(line)]
     assert panel["headline"].startswith("**ガイダーは") and inspected["formula"][0][0] == "選ばれた"
+
+
+def test_the_page_language_cookie_comes_before_the_browser_language():
+    from types import SimpleNamespace
+
+    from thinklogit_app.app.showcase import LANG_COOKIE, lang_of
+
+    def request(**headers):
+        return SimpleNamespace(headers=headers)
+
+    assert lang_of(request(**{"accept-language": "ja-JP,ja;q=0.9"})) == "ja"
+    assert lang_of(request(**{"accept-language": "ja-JP", "cookie": f"a=1; {LANG_COOKIE}=en"})) == "en"
+    assert lang_of(request(**{"accept-language": "en-US", "cookie": f"{LANG_COOKIE}=ja"})) == "ja"
+    assert lang_of(request(**{"accept-language": "ja", "cookie": "broken=\"x"})) == "ja" and lang_of(None) == "en"

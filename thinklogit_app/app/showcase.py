@@ -4,6 +4,7 @@ file), which fill every view of the Generate tab with no model loaded. Layout bu
 first, then their wiring; the numbers come from views.py, the replay from the Studio."""
 from __future__ import annotations
 
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,10 +17,20 @@ from .errors import message_of
 from .i18n import language_of
 
 
+LANG_COOKIE = "thinklogit-lang"  # the page's language as Gradio's Settings switch left it (JS below sets it)
+
+
 def lang_of(request: gr.Request | None) -> str:
-    """The visitor's language from the browser's Accept-Language header ('en' or 'ja')."""
+    """The visitor's language ('en' or 'ja'): the page's own (the cookie the language switch
+    sets), else the browser's Accept-Language header."""
     headers = getattr(request, "headers", None) or {}
-    return language_of(headers.get("accept-language"))
+    cookies = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie") or "")
+    except CookieError:
+        pass
+    chosen = cookies[LANG_COOKIE].value if LANG_COOKIE in cookies else None
+    return language_of(chosen or headers.get("accept-language"))
 
 
 def format_key(task: str | None) -> str:
@@ -120,6 +131,7 @@ def replay_api(studio: Studio):
 FOCUSABLE_VIEWS = ("#baseline-text", "#guided-text", "#verdict", "#heatmap", "#chart", "#step-summary",
                    "#eval-summary", "#eval-table", "#eval-bars", "#eval-sweep", "#worked")
 CSS = """
+#relocalize { display: none !important; }  /* clicked by JS when the page's language changes */
 #examples .paginate { font-size: 0; }  /* Gradio's "Pages:" is English only: the page numbers say it */
 #examples .paginate button { font-size: var(--text-sm); }
 *:focus-visible { outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }
@@ -136,4 +148,16 @@ JS = """() => {
   }));
   mark();
   setInterval(mark, 2000);  // views of tabs not yet opened appear later
-}""" % list(FOCUSABLE_VIEWS)
+  // The language: Gradio's Settings switch sets <html lang>; the server reads it from a cookie,
+  // and a hidden button has it write its texts again in that language.
+  const page = () => (document.documentElement.lang || "en").split("-")[0];
+  const cookie = () => (document.cookie.match(/(?:^|; )%s=([^;]*)/) || [])[1];
+  const follow = () => {
+    if (cookie() === page()) return;
+    document.cookie = `%s=${page()}; path=/; SameSite=Lax`;
+    const again = document.getElementById("relocalize");
+    if (again) again.click();
+  };
+  new MutationObserver(follow).observe(document.documentElement, {attributes: true, attributeFilter: ["lang"]});
+  follow();
+}""" % (list(FOCUSABLE_VIEWS), LANG_COOKIE, LANG_COOKIE)

@@ -241,7 +241,7 @@ def build_app(studio: Studio | None = None, preload: bool = True) -> gr.Blocks:
         showcase.wire_replay(studio, generate, learn, generate.verdict, generate.replay, events.run_panel,
                              events.run_outputs)
         showcase.wire_first_screen(studio, models, generate)
-        language.wire_page_language(demo, studio, models, generate, evaluation, generate.colour_bar)
+        language.wire_page_language(demo, studio, models, generate, learn, evaluation, generate.colour_bar)
         api.register(studio, GENERATE_CONCURRENCY)
     # api_open=False: a queued endpoint cannot be called past the queue (POST /gradio_api/run/NAME)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=1, api_open=False)
