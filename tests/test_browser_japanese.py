@@ -73,6 +73,9 @@ def english_words(texts: list[str]) -> list[str]:
 
 
 def visible_english(page) -> list[str]:
+    """The English words on the page once no event runs (Gradio's transient 'processing |' is
+    English-only in Gradio itself)."""
+    wait_for(lambda: "processing |" not in page.inner_text("body"), 30, "the page to be idle")
     return english_words(page.evaluate(COLLECT, list(MODEL_TEXT)))
 
 
