@@ -112,3 +112,13 @@ def test_the_page_language_cookie_comes_before_the_browser_language():
     assert lang_of(request(**{"accept-language": "ja-JP", "cookie": f"a=1; {LANG_COOKIE}=en"})) == "en"
     assert lang_of(request(**{"accept-language": "en-US", "cookie": f"{LANG_COOKIE}=ja"})) == "ja"
     assert lang_of(request(**{"accept-language": "ja", "cookie": "broken=\"x"})) == "ja" and lang_of(None) == "en"
+
+
+def test_every_shipped_preset_has_its_description_in_japanese():
+    import json
+
+    shipped = json.loads((APP.parent.parent / "assets" / "presets.json").read_text())["presets"]
+    assert sorted(p["name"] for p in shipped) == sorted(i18n.PRESETS_JA)
+    assert i18n.preset_description("tiny-sums", "x", "ja") == i18n.PRESETS_JA["tiny-sums"]
+    assert i18n.preset_description("tiny-sums", "x", "en") == "x"
+    assert i18n.preset_description("elsewhere", "as written", "ja") == "as written"
