@@ -368,9 +368,9 @@ VIEWS_JA = {
     "fork.stop": "ステップ 0–{step} だけを誘導（その後は α 0）",
     "fork.force": "ステップ {step} を `{token}` に強制し、その後デコードを続行",
     "fork.summary": "{what}：{tokens} トークン、{outcome}。答え：全体の実行 `{full}`、こちら `{fork}`。",
-    "chart.bars": "選ばれたトークンの確率の変化（ガイド付き − ターゲット）",
+    "chart.bars": "確率の変化（ガイド付き − ターゲット）",  # short: the legend is one line on a phone
     "chart.kl": "KL(ガイド付き ‖ ターゲット)",
-    "chart.flips": "反転（選ばれたトークン ≠ ターゲットの第 1 候補）",
+    "chart.flips": "反転（≠ ターゲットの第 1 候補）",
     "chart.x": "生成されたトークン（ステップ）",
     "chart.y": "確率の変化",
     "chart.y2": "KL（単位 nats）",
