@@ -18,7 +18,7 @@ NAMES = {
     "Hugging", "Face", "Hub", "Wilson", "KL", "pass@1", "top-p", "top-5", "logit", "alpha", "nats", "arXiv",
     "Logit", "Arithmetic", "Elicits", "Long", "Reasoning", "Capabilities", "Without", "Training",  # the paper's title
     "github", "com", "yunx-z", "think-logit", "Enter", "Shift", "Q", "N", "A", "ms", "MiB", "GiB", "tok", "s",
-    "nf4", "bit", "4bit", "8bit", "CPU", "GPU", "cuda", "cpu", "float32", "bfloat16", "float16", "eos", "Settings",
+    "nf4", "bit", "4bit", "8bit", "CPU", "GPU", "cuda", "cpu", "float32", "bfloat16", "float16",
     "English", "DPO", "Qwen", "DeepSeek", "Distill", "Math", "Instruct", "R1", "B", "x", "e",
 }
 # Where the models' own text shows (their tokens are not words of the UI); the tables' cells of
