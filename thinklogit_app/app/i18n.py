@@ -394,7 +394,7 @@ VIEWS_JA = {
     "status.trio": "{preset}（{modes}、実行中 {runs}）",
     "status.gpu_memory": "GPU メモリ使用量 {memory}",
     "status.policy": ("ほかのプリセットや量子化もメモリ上限の範囲でこれらと並べて読み込みます。どの実行も使っていないトリオのうち"
-                      "最も長く使われていないものから解放します。誰かの選択のためにほかの人の実行を止めることはありません"),
+                      "最も長く使われていないものから解放します。誰かの選択のためにほかの人の実行を止めることはありません。"),
 }
 
 # The shipped presets' descriptions (assets/presets.json) in Japanese; a preset not listed here

@@ -45,7 +45,7 @@ STATUS_WORDS = {
     "trios_loaded": "trios loaded: {trios}",
     "trio": "{preset} ({modes}, {runs} running)",
     "gpu_memory": "GPU memory allocated {memory}",
-    "policy": POLICY,
+    "policy": POLICY + ".",
 }
 
 
@@ -314,7 +314,7 @@ class ModelManager:
             line += " · " + status["tokenizers"]
         if torch.cuda.is_available():
             line += " · " + words["gpu_memory"].format(memory=budgets.gib(torch.cuda.memory_allocated()))
-        return line + f" · {words['policy']}."
+        return line + f" · {words['policy']}"
 
 
 def _mode(mode: str | None, none: str = "none") -> str:
