@@ -122,3 +122,13 @@ def test_every_shipped_preset_has_its_description_in_japanese():
     assert i18n.preset_description("tiny-sums", "x", "ja") == i18n.PRESETS_JA["tiny-sums"]
     assert i18n.preset_description("tiny-sums", "x", "en") == "x"
     assert i18n.preset_description("elsewhere", "as written", "ja") == "as written"
+
+
+def test_the_japanese_preset_descriptions_follow_the_english_they_were_translated_from():
+    import hashlib
+    import json
+
+    shipped = json.loads((APP.parent.parent / "assets" / "presets.json").read_text())["presets"]
+    stale = [p["name"] for p in shipped
+             if hashlib.sha1(p["description"].encode()).hexdigest()[:12] != i18n.PRESETS_TRANSLATED_FROM.get(p["name"])]
+    assert not stale, f"assets/presets.json changed {stale}: update PRESETS_JA in app/i18n.py, then PRESETS_TRANSLATED_FROM"

@@ -409,6 +409,14 @@ PRESETS_JA = {
     "qwen2.5-32b+r1-distill-1.5b": ("論文の設定：Qwen2.5-32B（4 ビット nf4、約 18 GB）を DeepSeek-R1-Distill-Qwen-1.5B から "
                                     "Qwen2.5-Math-1.5B を引いた差で誘導。"),
 }
+# The English each Japanese description was translated from (sha1[:12] of its description in
+# assets/presets.json): tests/test_i18n.py flags a description changed without its Japanese.
+PRESETS_TRANSLATED_FROM = {
+    "tiny-sums": "e84c3365ff8e",
+    "two-styles": "60f4d357eba6",
+    "qwen2.5-7b-instruct+r1-distill-1.5b": "de93bf58c48a",
+    "qwen2.5-32b+r1-distill-1.5b": "30830d46c194",
+}
 
 EN |= UI_EN | tips.EN | VIEWS_EN  # tips.py: one line in words per number on screen
 JA |= UI_JA | tips.JA | VIEWS_JA
