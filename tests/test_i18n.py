@@ -132,3 +132,11 @@ def test_the_japanese_preset_descriptions_follow_the_english_they_were_translate
     stale = [p["name"] for p in shipped
              if hashlib.sha1(p["description"].encode()).hexdigest()[:12] != i18n.PRESETS_TRANSLATED_FROM.get(p["name"])]
     assert not stale, f"assets/presets.json changed {stale}: update PRESETS_JA in app/i18n.py, then PRESETS_TRANSLATED_FROM"
+
+
+def test_the_status_line_words_are_translated_key_for_key():
+    from thinklogit_app.models.manager import STATUS_WORDS
+
+    assert set(i18n.STATUS_JA) == set(STATUS_WORDS)
+    assert i18n.status_words("ja")["none"] == i18n.STATUS_JA["none"]
+    assert i18n.status_words("en") == STATUS_WORDS

@@ -267,6 +267,28 @@ UI_JA = {
     "format.other": "Enter で実行、Shift+Enter で改行。",
 }
 
+def prefixed(group: str, words: dict) -> dict:
+    """A group of words under its table keys: {"none": ...} -> {"status.none": ...}."""
+    return {f"{group}.{key}": value for key, value in words.items()}
+
+
+# The models' status line in Japanese, key for key with models.manager.STATUS_WORDS (its English).
+STATUS_JA = {
+    "none": "まだモデルを読み込んでいません：プリセットを選んでください。",
+    "loaded": ("**{preset}**{guider} を **{device}** に読み込み済み · {dtype} · 量子化：{quantization} · "
+               "メモリ上の重み {memory}（上限 {budget}）"),
+    "guider": "（ガイダー **{guider}**）",
+    "quant_role": "{role}：{mode}", "mode_none": "なし",
+    "role_target": "ターゲット", "role_guider": "ガイダー", "role_base": "ベース",
+    "guiders_loaded": "読み込み済みのガイダー：{guiders}",
+    "own_guider": "プリセット既定",
+    "trios_loaded": "読み込み済みのトリオ：{trios}",
+    "trio": "{preset}（{modes}、実行中 {runs}）",
+    "gpu_memory": "GPU メモリ使用量 {memory}",
+    "policy": ("ほかのプリセットや量子化もメモリ上限の範囲でこれらと並べて読み込みます。どの実行も使っていないトリオのうち"
+               "最も長く使われていないものから解放します。誰かの選択のためにほかの人の実行を止めることはありません。"),
+}
+
 # What the server writes into the views: stop reasons, tooltips, the inspector, the flip headline,
 # the worked example, the heatmap's bar, the alpha grid, the forks, the chart, the models' status.
 VIEWS_EN = {
@@ -324,7 +346,7 @@ VIEWS_EN = {
     "schedule.first": "first N only",
     "quant.none": "none",
     "common.complete": "Complete",  # Gradio's own key, missing from its Japanese table
-    **{f"status.{key}": value for key, value in STATUS_WORDS.items()},
+    **prefixed("status", STATUS_WORDS),
 }
 
 VIEWS_JA = {
@@ -382,19 +404,7 @@ VIEWS_JA = {
     "schedule.first": "最初の N トークンのみ",
     "quant.none": "なし",
     "common.complete": "完了",
-    "status.none": "まだモデルを読み込んでいません：プリセットを選んでください。",
-    "status.loaded": ("**{preset}**{guider} を **{device}** に読み込み済み · {dtype} · 量子化：{quantization} · "
-                      "メモリ上の重み {memory}（上限 {budget}）"),
-    "status.guider": "（ガイダー **{guider}**）",
-    "status.quant_role": "{role}：{mode}", "status.mode_none": "なし",
-    "status.role_target": "ターゲット", "status.role_guider": "ガイダー", "status.role_base": "ベース",
-    "status.guiders_loaded": "読み込み済みのガイダー：{guiders}",
-    "status.own_guider": "プリセット既定",
-    "status.trios_loaded": "読み込み済みのトリオ：{trios}",
-    "status.trio": "{preset}（{modes}、実行中 {runs}）",
-    "status.gpu_memory": "GPU メモリ使用量 {memory}",
-    "status.policy": ("ほかのプリセットや量子化もメモリ上限の範囲でこれらと並べて読み込みます。どの実行も使っていないトリオのうち"
-                      "最も長く使われていないものから解放します。誰かの選択のためにほかの人の実行を止めることはありません。"),
+    **prefixed("status", STATUS_JA),
 }
 
 # The shipped presets' descriptions (assets/presets.json) in Japanese; a preset not listed here
